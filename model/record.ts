@@ -1,0 +1,19 @@
+/** What is remembered about a cluster between upgrades (what `status` shows, like `openstack coe cluster show`). */
+import type { ClusterStatusName } from './catalogue.js';
+
+export interface ClusterRecord {
+  cluster: string;
+  status: ClusterStatusName;
+  status_reason: string;
+  /** name of the cluster's current template */
+  template: string;
+  /** Kubernetes version the whole cluster runs (the template's kube_tag once an upgrade completed) */
+  coe_version: string;
+  health_status?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  health_status_reason?: Record<string, string>;
+  /** the upgrade that last changed the record */
+  workflow_id?: string;
+  /** target template of the upgrade in progress, paused, aborted or failed */
+  target_template?: string;
+  updated_at: string;
+}

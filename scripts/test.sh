@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test suite: `npm test`. Starts what the tests need (the Temporal dev server; the local
+# Kubernetes cluster for the integration and e2e tests), runs every test, and stops all it started.
+#   npm test                  everything
+#   npm test -- unit          only test/unit (no servers)
+#   npm test -- FILE...       only those files (servers started as needed)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+RUN=$ROOT/.run/test
+mkdir -p "$RUN"
+selection=("$@")
+if [[ ${#selection[@]} -eq 0 ]]; then
+  mapfile -t files < <(find test -name '*.test.ts' | sort)
+elif [[ ${selection[0]} == unit ]]; then
+  mapfile -t files < <(find test/unit -name '*.test.ts' | sort)
+else
+  files=("${selection[@]}")
+fi
+
+cleanup() {
+  bash scripts/temporal-server.sh stop "$RUN/temporal" || true
+}
+trap cleanup EXIT
+
+if printf '%s\n' "${files[@]}" | grep -qv '^test/unit/'; then
+  rm -rf "$RUN/temporal"
+  export TEMPORAL_PORT=${TEST_TEMPORAL_PORT:-7633} TEMPORAL_UI_PORT=${TEST_TEMPORAL_UI_PORT:-0}
+  bash scripts/temporal-server.sh start "$RUN/temporal"
+  export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT TEMPORAL_NAMESPACE=default
+fi
+
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

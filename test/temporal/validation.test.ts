@@ -1,0 +1,80 @@
+/** `rollingUpgrade`'s validation, run by a real worker on the real Temporal dev server. */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { devServer, testWorker, uniqueQueue } from '../support/temporal.js';
+
+process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
+process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-state-'));
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = uniqueQueue('validation');
+
+before(async () => {
+  env = await devServer();
+  worker = await testWorker(env, taskQueue);
+  running = worker.run();
+});
+after(async () => {
+  worker.shutdown();
+  await running;
+  await env.teardown();
+});
+
+async function run(input: unknown) {
+  return await env.client.workflow.execute('rollingUpgrade', {
+    taskQueue,
+    workflowId: uniqueQueue('validate'),
+    args: [input],
+    workflowExecutionTimeout: '1 minute',
+  });
+}
+
+/** The failure the workflow ended with: its ApplicationFailure (from the workflow or an activity). */
+async function failure(input: unknown): Promise<ApplicationFailure> {
+  try {
+    await run(input);
+  } catch (err) {
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+    assert.ok(cause instanceof ApplicationFailure, String(cause));
+    return cause;
+  }
+  assert.fail('the workflow should have failed');
+}
+
+describe('rollingUpgrade validation on the dev server', () => {
+  it("accepts the seed's move v1.11.9 → v1.12.7", async () => {
+    const result = await run({ cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403' });
+    assert.equal((result as { fromVersion: string }).fromVersion, 'v1.11.9');
+    assert.equal((result as { toVersion: string }).toVersion, 'v1.12.7');
+  });
+
+  const refused: [string, unknown, string, RegExp][] = [
+    ['an extra label key', { cluster: 'k8s-upgrade-test', template: 'with-extra-label' }, 'InvalidUpgrade', /adds calico_tag/],
+    ['a missing label key', { cluster: 'k8s-upgrade-test', template: 'with-missing-label' }, 'InvalidUpgrade', /lacks etcd_volume_size/],
+    ['a downgrade', { cluster: 'k8s-upgrade-test', template: 'downgrade' }, 'InvalidUpgrade', /downgrades are not supported/],
+    ['a two-minor jump', { cluster: 'k8s-upgrade-test', template: 'two-minor-jump' }, 'InvalidUpgrade', /skips 1 minor/],
+    ['an unknown template', { cluster: 'k8s-upgrade-test', template: 'nope' }, 'UnknownTemplate', /unknown cluster template "nope"/],
+    ['an unknown cluster', { cluster: 'nope', template: 'downgrade' }, 'UnknownCluster', /unknown cluster "nope"; the catalogue has: k8s-upgrade-test/],
+    ['a cluster mid-upgrade', { cluster: 'busy-cluster', template: 'kubernetes-v1.12.7-prod-20190403' }, 'InvalidUpgrade', /UPDATE_IN_PROGRESS/],
+    ['input without a template', { cluster: 'k8s-upgrade-test' }, 'InvalidInput', /"template" .* is required/],
+  ];
+  for (const [what, input, type, message] of refused) {
+    it(`refuses ${what}`, async () => {
+      const f = await failure(input);
+      assert.equal(f.type, type);
+      assert.match(f.message, message);
+      assert.equal(f.nonRetryable, true);
+    });
+  }
+});

@@ -1,0 +1,2 @@
+/** The workflows the worker bundles. */
+export { rollingUpgrade } from './rolling-upgrade.js';
