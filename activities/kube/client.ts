@@ -1,0 +1,88 @@
+/**
+ * API clients for a catalogue cluster, built on the worker from the cluster's kubeconfig (never from
+ * workflow input), and the classification of API errors into the project's failures.
+ */
+import { existsSync } from 'node:fs';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { ClusterUnreachableError, ForbiddenError } from '../../model/errors.js';
+import { findCluster, loadCatalogue } from '../catalogue/load.js';
+
+export interface Kube {
+  cluster: string;
+  config: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  policy: PolicyV1Api;
+}
+
+const cache = new Map<string, Kube>();
+
+/** Clients for the named cluster (cached per worker; the kubeconfig is read once). */
+export function kubeFor(clusterName: string): Kube {
+  const hit = cache.get(clusterName);
+  if (hit) return hit;
+  const cluster = findCluster(loadCatalogue(), clusterName);
+  if (!existsSync(cluster.kubeconfig)) {
+    throw new ClusterUnreachableError(cluster.name, `its kubeconfig ${cluster.kubeconfig} does not exist`, true);
+  }
+  const config = new KubeConfig();
+  config.loadFromFile(cluster.kubeconfig);
+  if (cluster.context) config.setCurrentContext(cluster.context);
+  const kube: Kube = {
+    cluster: cluster.name,
+    config,
+    core: config.makeApiClient(CoreV1Api),
+    apps: config.makeApiClient(AppsV1Api),
+    policy: config.makeApiClient(PolicyV1Api),
+  };
+  cache.set(clusterName, kube);
+  return kube;
+}
+
+/** Forgets cached clients (a test that rewrites a kubeconfig calls this). */
+export function forgetClients(): void {
+  cache.clear();
+}
+
+export function statusCode(err: unknown): number | undefined {
+  return err instanceof ApiException ? err.code : undefined;
+}
+
+/** The `message` of a Kubernetes Status body, else the error's own message. No credentials are in either. */
+export function apiMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    try {
+      const body = typeof err.body === 'string' ? (JSON.parse(err.body) as { message?: string }) : err.body;
+      if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
+    } catch {
+      // not JSON
+    }
+    return `HTTP ${err.code}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Turns an API error into the project's failure: 403 → Forbidden (non-retryable: the role must change),
+ * no answer → ClusterUnreachable (retryable), other 4xx → non-retryable, 5xx → retryable.
+ */
+export function classify(err: unknown, kube: Kube, verb: string, resource: string): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const code = statusCode(err);
+  if (code === 403) return new ForbiddenError(verb, resource, apiMessage(err));
+  if (code === undefined) return new ClusterUnreachableError(kube.cluster, apiMessage(err));
+  const message = `${verb} ${resource} failed (HTTP ${code}): ${apiMessage(err)}`;
+  return code >= 500 || code === 429
+    ? ApplicationFailure.retryable(message, 'KubeApiError')
+    : ApplicationFailure.nonRetryable(message, 'KubeApiError');
+}
+
+/** Runs one API call, classifying its failure. */
+export async function call<T>(kube: Kube, verb: string, resource: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw classify(err, kube, verb, resource);
+  }
+}

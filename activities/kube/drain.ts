@@ -1,0 +1,118 @@
+/**
+ * Drain: empty a cordoned node through the Eviction API (policy/v1), so every PodDisruptionBudget is
+ * respected, then wait until the pods are really gone (graceful termination). A 429 means a budget
+ * would be broken: that pod is tried again next round until the deadline. At the deadline the drain
+ * returns what still blocks it (each pod with its reason and budget) instead of forcing anything.
+ * `force` deletes instead of evicting (budgets bypassed): only on an operator's explicit decision.
+ */
+import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { BlockedPod, DrainResult } from '../../model/kube.js';
+import { apiMessage, call, classify, type Kube, statusCode } from './client.js';
+import { budgetName, budgetState, budgetsFor } from './budgets.js';
+import { type DrainOptions, planDrain } from './drain-plan.js';
+
+export interface DrainRequest extends DrainOptions {
+  node: string;
+  /** epoch ms after which the drain stops and reports what blocks it */
+  deadline: number;
+  /** grace period for evicted pods; undefined = each pod's own */
+  gracePeriodSeconds?: number;
+  /** delete pods instead of evicting them (budgets bypassed), and remove unmanaged and emptyDir pods */
+  deletePods?: boolean;
+  /** ms between rounds while something blocks */
+  pollMs?: number;
+}
+
+export interface DrainHooks {
+  heartbeat(progress: { podsLeft: number; blocked: BlockedPod[] }): void;
+  /** cancellation-aware sleep (rejects when the drain is cancelled) */
+  sleep(ms: number): Promise<void>;
+}
+
+const ref = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+
+async function podsOn(kube: Kube, node: string): Promise<V1Pod[]> {
+  const list = await call(kube, 'list', 'pods', () =>
+    kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }),
+  );
+  return list.items;
+}
+
+async function budgets(kube: Kube): Promise<V1PodDisruptionBudget[]> {
+  const list = await call(kube, 'list', 'poddisruptionbudgets', () =>
+    kube.policy.listPodDisruptionBudgetForAllNamespaces(),
+  );
+  return list.items;
+}
+
+/** One eviction (or deletion); returns the reason it is blocked, or undefined when it went through. */
+async function remove(kube: Kube, pod: V1Pod, req: DrainRequest, all: () => Promise<V1PodDisruptionBudget[]>): Promise<BlockedPod | undefined> {
+  const name = pod.metadata?.name ?? '';
+  const namespace = pod.metadata?.namespace ?? '';
+  const deleteOptions = req.gracePeriodSeconds === undefined ? undefined : { gracePeriodSeconds: req.gracePeriodSeconds };
+  try {
+    if (req.deletePods) {
+      await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: req.gracePeriodSeconds });
+    } else {
+      await kube.core.createNamespacedPodEviction({
+        name,
+        namespace,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, deleteOptions },
+      });
+    }
+    return undefined;
+  } catch (err) {
+    const code = statusCode(err);
+    if (code === 404) return undefined; // already gone
+    if (code === 429 || (code === 500 && /disruption budget/i.test(apiMessage(err)))) {
+      const covering = budgetsFor(pod, await all());
+      const budget = covering[0];
+      return {
+        pod: ref(pod),
+        reason: 'budget',
+        budget: covering.map(budgetName).join(', ') || undefined,
+        message:
+          covering.length > 1
+            ? `eviction refused: more than one budget covers it (${covering.map(budgetName).join(', ')})`
+            : `eviction refused (HTTP ${code}): budget ${budget ? `${budgetName(budget)} ${budgetState(budget)}` : apiMessage(err)}`,
+      };
+    }
+    if (code === 403 && /disruption/i.test(apiMessage(err))) {
+      return { pod: ref(pod), reason: 'budget', message: `eviction refused: ${apiMessage(err)}` };
+    }
+    throw classify(err, kube, req.deletePods ? 'delete' : 'create', `pods/eviction ${ref(pod)}`);
+  }
+}
+
+export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks): Promise<DrainResult> {
+  const requested = new Set<string>(); // uids already evicted or deleted
+  let budgetCache: V1PodDisruptionBudget[] | undefined;
+  const all = async () => (budgetCache ??= await budgets(kube));
+  for (;;) {
+    budgetCache = undefined;
+    const plan = planDrain(await podsOn(kube, req.node), { deleteEmptyDirData: req.deleteEmptyDirData, force: req.force || req.deletePods === true });
+    const blocked: BlockedPod[] = plan.refused.map((r) => ({ pod: r.pod, reason: r.reason, message: `cannot evict: ${r.message}` }));
+    for (const pod of plan.evict) {
+      const uid = pod.metadata?.uid ?? '';
+      if (requested.has(uid)) {
+        blocked.push({ pod: ref(pod), reason: 'terminating', message: 'evicted; waiting for graceful termination' });
+        continue;
+      }
+      const why = await remove(kube, pod, req, all);
+      if (why) blocked.push(why);
+      else requested.add(uid);
+    }
+    for (const pod of plan.wait) {
+      blocked.push({ pod: ref(pod), reason: 'terminating', message: 'waiting for graceful termination' });
+    }
+    const podsLeft = plan.evict.length + plan.wait.length + plan.refused.length;
+    hooks.heartbeat({ podsLeft, blocked });
+    const result: DrainResult = { node: req.node, drained: podsLeft === 0, evicted: requested.size, skipped: plan.skipped, podsLeft, blocked };
+    if (result.drained) return result;
+    // Refusals need an operator: no point waiting for the deadline.
+    if (blocked.every((b) => b.reason === 'unmanaged' || b.reason === 'local-storage')) return result;
+    if (Date.now() >= req.deadline) return result;
+    const onlyTerminating = blocked.every((b) => b.reason === 'terminating');
+    await hooks.sleep(Math.min(onlyTerminating ? 500 : (req.pollMs ?? 2000), Math.max(0, req.deadline - Date.now())));
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The `kwok` provider (simulated clusters): replacing a node removes its Node object and, after the
+ * configured delay (the time a real machine takes to boot), registers it again as a kubelet at the
+ * new version would: same name, labels and taints, the new kubeletVersion, still cordoned (the
+ * upgrade uncordons it after the Ready check). kwok then marks it Ready.
+ *
+ * Idempotent: a node already at the target version is left alone, so a retry after a crash never
+ * replaces a node twice; a node found missing (crash between delete and create) is only registered.
+ */
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import type { V1Node } from '@kubernetes/client-node';
+import type { NodeSnapshot } from '../../model/kube.js';
+import { sameVersion } from '../../model/versions.js';
+import { classify, type Kube, statusCode } from '../kube/client.js';
+import { CORDONED_BY, readNode } from '../kube/nodes.js';
+import type { ReplaceHooks, ReplaceResult } from './provider.js';
+
+export function registration(snapshot: NodeSnapshot, targetVersion: string, upgradeId: string): V1Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: snapshot.name, labels: snapshot.labels, annotations: { [CORDONED_BY]: upgradeId } },
+    spec: {
+      unschedulable: true,
+      taints: snapshot.taints.filter((t) => t.key !== 'node.kubernetes.io/unschedulable'),
+    },
+    status: {
+      addresses: snapshot.addresses,
+      capacity: snapshot.capacity,
+      allocatable: snapshot.capacity,
+      nodeInfo: {
+        kubeletVersion: targetVersion,
+        kubeProxyVersion: targetVersion,
+        containerRuntimeVersion: 'containerd://1.7.0',
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        osImage: 'kwok',
+        kernelVersion: 'kwok',
+        bootID: '',
+        machineID: '',
+        systemUUID: '',
+      },
+    },
+  };
+}
+
+export async function replaceWithKwok(
+  kube: Kube,
+  snapshot: NodeSnapshot,
+  targetVersion: string,
+  upgradeId: string,
+  delaySeconds: number,
+  hooks: ReplaceHooks,
+): Promise<ReplaceResult> {
+  const name = snapshot.name;
+  const existing = await readNode(kube, name);
+  if (existing && sameVersion(existing.status?.nodeInfo?.kubeletVersion ?? '', targetVersion)) {
+    return { node: name, replaced: false, detail: `already at ${targetVersion}` };
+  }
+  if (existing) {
+    hooks.heartbeat('removing the old node');
+    try {
+      await kube.core.deleteNode({ name });
+    } catch (err) {
+      if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `node ${name}`);
+    }
+    while (await readNode(kube, name)) await sleepMs(200);
+  }
+  const until = Date.now() + delaySeconds * 1000;
+  while (Date.now() < until) {
+    hooks.heartbeat(`booting the new node (${Math.ceil((until - Date.now()) / 1000)} s left)`);
+    await hooks.sleep(Math.min(1000, until - Date.now()));
+  }
+  hooks.heartbeat('registering the new node');
+  try {
+    await kube.core.createNode({ body: registration(snapshot, targetVersion, upgradeId) });
+  } catch (err) {
+    if (statusCode(err) !== 409) throw classify(err, kube, 'create', `node ${name}`);
+  }
+  return { node: name, replaced: true, detail: `registered again at ${targetVersion} after ${delaySeconds} s` };
+}

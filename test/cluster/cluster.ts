@@ -1,0 +1,185 @@
+/**
+ * The real local cluster: a Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler) run by kwokctl's binary runtime from binaries built by build.sh, with kwok playing
+ * the kubelets. `up` starts it on loopback and seeds the seed's cluster; `down` stops every process.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type NodeLayout, clusterNodes } from './nodes.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const NAME = 'k8s-upgrade-test';
+
+export interface ClusterOptions {
+  /** folder for kwokctl's state, logs and the kubeconfig (default <repo>/.run/cluster) */
+  dir: string;
+  apiserverPort: number;
+  podReadyMs: number;
+  layout: NodeLayout;
+}
+
+export function clusterOptions(overrides: Partial<ClusterOptions> = {}): ClusterOptions {
+  const env = process.env;
+  return {
+    dir: overrides.dir ?? env.K8S_RU_CLUSTER_DIR ?? join(ROOT, '.run', 'cluster'),
+    apiserverPort: overrides.apiserverPort ?? Number(env.K8S_RU_APISERVER_PORT ?? 32443),
+    podReadyMs: overrides.podReadyMs ?? Number(env.K8S_RU_POD_READY_MS ?? 1000),
+    layout: overrides.layout ?? { cluster: NAME, masters: 3, workers: 3, kubeletVersion: 'v1.11.9' },
+  };
+}
+
+export const kubeconfigPath = (o: ClusterOptions) => join(o.dir, 'kubeconfig');
+const workdir = (o: ClusterOptions) => join(o.dir, 'kwok');
+const pidDir = (o: ClusterOptions) => join(workdir(o), 'clusters', NAME, 'pids');
+
+/** Builds (or finds cached) binaries; returns their folder. */
+export function binaries(): string {
+  return execFileSync('bash', [join(HERE, 'build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+function toolEnv(o: ClusterOptions, bin: string): NodeJS.ProcessEnv {
+  // kubectl must be on PATH for kwokctl (otherwise it would download one).
+  return { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, KWOK_WORKDIR: workdir(o), KUBECONFIG: kubeconfigPath(o) };
+}
+
+export function kubectl(o: ClusterOptions, args: string[], input?: string): string {
+  const bin = binaries();
+  const r = spawnSync(join(bin, 'kubectl'), ['--kubeconfig', kubeconfigPath(o), ...args], {
+    input,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Pids of the cluster's processes that are still alive. */
+export function livePids(o: ClusterOptions): number[] {
+  if (!existsSync(pidDir(o))) return [];
+  return readdirSync(pidDir(o))
+    .map((f) => Number(readFileSync(join(pidDir(o), f), 'utf8').trim()))
+    .filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}
+
+export function isUp(o: ClusterOptions): boolean {
+  if (livePids(o).length === 0) return false;
+  try {
+    return kubectl(o, ['get', '--raw', '/readyz']).trim() === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the control plane and kwok (if not running) and seeds the seed's cluster. */
+export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
+  const bin = binaries();
+  if (!isUp(o)) {
+    if (livePids(o).length > 0) down(o);
+    rmSync(o.dir, { recursive: true, force: true });
+    mkdirSync(o.dir, { recursive: true });
+    const config = readFileSync(join(HERE, 'kwok.yaml'), 'utf8')
+      .replaceAll('__POD_READY_MS__', String(o.podReadyMs))
+      .replaceAll('__APISERVER_PORT__', String(o.apiserverPort));
+    writeFileSync(join(o.dir, 'kwok.yaml'), config);
+    const r = spawnSync(
+      join(bin, 'kwokctl'),
+      [
+        '--name', NAME, '-c', join(o.dir, 'kwok.yaml'), 'create', 'cluster',
+        '--runtime', 'binary',
+        '--etcd-binary', join(bin, 'etcd'),
+        '--kube-apiserver-binary', join(bin, 'kube-apiserver'),
+        '--kube-controller-manager-binary', join(bin, 'kube-controller-manager'),
+        '--kube-scheduler-binary', join(bin, 'kube-scheduler'),
+        '--kwok-controller-binary', join(bin, 'kwok'),
+        '--kubeconfig', kubeconfigPath(o),
+        '--wait', '3m',
+      ],
+      { env: toolEnv(o, bin), encoding: 'utf8' },
+    );
+    if (r.status !== 0) {
+      down(o);
+      throw new Error(`kwokctl create cluster failed (${r.status}): ${r.stderr}`);
+    }
+    // kwokctl may exit 0 with a dead apiserver: check it ourselves.
+    await waitFor('kube-apiserver /readyz', 120_000, () => kubectl(o, ['get', '--raw', '/readyz']).trim() === 'ok');
+    await waitFor('the default ServiceAccount', 60_000, () => kubectl(o, ['get', 'serviceaccount', 'default', '-o', 'name']).includes('default'));
+  }
+  await seed(o);
+}
+
+/** (Re)creates the seed's state: six nodes at the old version, all schedulable, nginx with its budget. */
+export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> {
+  const nodes = clusterNodes(o.layout);
+  const wanted = new Set(nodes.map((n) => n.metadata.name));
+  const existing = kubectl(o, ['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']).split(/\s+/).filter(Boolean);
+  const stray = existing.filter((n) => !wanted.has(n));
+  if (stray.length > 0) kubectl(o, ['delete', 'node', ...stray, '--wait=false']);
+  for (const node of nodes) {
+    if (existing.includes(node.metadata.name)) {
+      // Back to the declared state: schedulable, old version, original labels and taints.
+      kubectl(o, ['replace', '-f', '-'], JSON.stringify({ ...node, status: undefined }));
+      kubectl(o, ['patch', 'node', node.metadata.name, '--subresource=status', '--type=merge', '-p',
+        JSON.stringify({ status: { nodeInfo: node.status.nodeInfo } })]);
+    } else {
+      kubectl(o, ['create', '-f', '-'], JSON.stringify(node));
+    }
+  }
+  kubectl(o, ['apply', '-f', join(HERE, 'manifests')]);
+  await waitFor('nodes Ready', 60_000, () => {
+    const ready = kubectl(o, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+    return ready.split('\n').filter((s) => s === 'True').length === nodes.length;
+  });
+  await waitFor('nginx available', 120_000, () => {
+    const ready = kubectl(o, ['get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.status.readyReplicas}/{.status.updatedReplicas}/{.status.replicas}']);
+    return ready === '2/2/2';
+  });
+  await waitFor('the nginx budget observed', 60_000, () => {
+    const pdb = kubectl(o, ['get', 'pdb', 'nginx-pdb', '-o', 'jsonpath={.status.currentHealthy}/{.status.observedGeneration}']);
+    return pdb === '2/1';
+  });
+}
+
+/** Stops every process of the cluster (kwokctl delete) and checks none is left. */
+export function down(o: ClusterOptions = clusterOptions()): void {
+  if (!existsSync(workdir(o))) return;
+  const pids = livePids(o);
+  const bin = binaries();
+  spawnSync(join(bin, 'kwokctl'), ['--name', NAME, 'delete', 'cluster', '--kubeconfig', kubeconfigPath(o)], {
+    env: toolEnv(o, bin),
+    encoding: 'utf8',
+  });
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone, as it should be
+    }
+  }
+  rmSync(o.dir, { recursive: true, force: true });
+}
