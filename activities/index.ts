@@ -1,12 +1,104 @@
-/** Every activity the worker registers. Workflows import this module only as a type. */
+/**
+ * Every activity the worker registers, as thin wrappers that give the domain code its heartbeats and
+ * cancellation-aware sleeps. Workflows import this module only as a type. All are idempotent.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClusterRecord } from '../model/record.js';
+import type { NodeSnapshot, NodeState } from '../model/kube.js';
+import type { UpgradeOptions, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
+import { findCluster, loadCatalogue } from './catalogue/load.js';
+import { kubeFor } from './kube/client.js';
+import { drainNode, type DrainRequest } from './kube/drain.js';
+import { gateUntilHealthy, type GateRequest } from './kube/health.js';
+import { cordon, listNodes, nodeState, readNode, restore, snapshotOf } from './kube/nodes.js';
+import { planUpgrade } from './kube/plan.js';
+import { waitNodeReady } from './kube/ready.js';
+import { readRecord, writeRecord } from './record/store.js';
+import { replaceWithCommand } from './replace/command.js';
+import { replaceWithKwok } from './replace/kwok.js';
 import { validate } from './templates.js';
-import type { UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
+import { sameVersion } from '../model/versions.js';
+
+const sleep = (ms: number) => Context.current().sleep(ms);
+const beat = (details: unknown) => Context.current().heartbeat(details);
 
 export function createActivities() {
   return {
     /** Checks the requested template move against the catalogue and the cluster's record. */
     async validateUpgrade(request: UpgradeRequest): Promise<ValidatedUpgrade> {
       return validate(request);
+    },
+
+    /** The pre-flight report: node order, budgets' headroom, warnings, estimate. Reads only. */
+    async planUpgrade(input: { cluster: string; fromVersion: string; toVersion: string; options: UpgradeOptions }) {
+      const cluster = findCluster(loadCatalogue(), input.cluster);
+      const replaceSeconds = cluster.replace.provider === 'kwok' ? cluster.replace.delaySeconds : 120;
+      return await planUpgrade(kubeFor(input.cluster), input.fromVersion, input.toVersion, input.options, replaceSeconds);
+    },
+
+    /** The health gate, retried inside until healthy or its timeout; returns the last result. */
+    async healthGate(input: { cluster: string; timeoutSeconds: number } & GateRequest) {
+      return await gateUntilHealthy(kubeFor(input.cluster), input, input.timeoutSeconds * 1000, { sleep, heartbeat: beat });
+    },
+
+    /** Every node with its version and state (for the status at the end). */
+    async nodeStates(cluster: string): Promise<NodeState[]> {
+      return (await listNodes(kubeFor(cluster))).map(nodeState);
+    },
+
+    /** Records the node's state before the upgrade touches it. */
+    async snapshotNode(input: { cluster: string; node: string }): Promise<{ snapshot: NodeSnapshot; state: NodeState }> {
+      const node = await readNode(kubeFor(input.cluster), input.node);
+      if (!node) throw ApplicationFailure.nonRetryable(`node ${input.node} does not exist in cluster ${input.cluster}`, 'NodeNotFound');
+      return { snapshot: snapshotOf(node), state: nodeState(node) };
+    },
+
+    async cordonNode(input: { cluster: string; node: string; upgradeId: string }): Promise<void> {
+      await cordon(kubeFor(input.cluster), input.node, input.upgradeId);
+    },
+
+    /** Restores the snapshot's schedulability, taints and labels (uncordon, or compensation). */
+    async restoreNode(input: { cluster: string; snapshot: NodeSnapshot }): Promise<void> {
+      await restore(kubeFor(input.cluster), input.snapshot);
+    },
+
+    async drainNode(input: { cluster: string } & DrainRequest) {
+      return await drainNode(kubeFor(input.cluster), input, { heartbeat: beat, sleep });
+    },
+
+    /** Replaces the node by its cluster's provider; a node already at the target version is left alone. */
+    async replaceNode(input: { cluster: string; snapshot: NodeSnapshot; targetVersion: string; upgradeId: string }) {
+      const cluster = findCluster(loadCatalogue(), input.cluster);
+      const kube = kubeFor(input.cluster);
+      const ctx = Context.current();
+      const hooks = { heartbeat: beat, sleep, signal: ctx.cancellationSignal };
+      if (cluster.replace.provider === 'kwok') {
+        return await replaceWithKwok(kube, input.snapshot, input.targetVersion, input.upgradeId, cluster.replace.delaySeconds, hooks);
+      }
+      const node = await readNode(kube, input.snapshot.name);
+      if (node && sameVersion(node.status?.nodeInfo?.kubeletVersion ?? '', input.targetVersion)) {
+        return { node: input.snapshot.name, replaced: false, detail: `already at ${input.targetVersion}` };
+      }
+      return await replaceWithCommand(
+        cluster.replace.command,
+        { node: input.snapshot.name, targetVersion: input.targetVersion, cluster: cluster.name, kubeconfig: cluster.kubeconfig },
+        cluster.replace.timeoutSeconds,
+        hooks,
+      );
+    },
+
+    async waitNodeReady(input: { cluster: string; node: string; targetVersion: string; timeoutSeconds: number }) {
+      return await waitNodeReady(kubeFor(input.cluster), input.node, input.targetVersion, input.timeoutSeconds * 1000, { heartbeat: beat, sleep });
+    },
+
+    /** Updates the cluster's record (what `status` shows when no upgrade runs). */
+    async recordStatus(input: { cluster: string; patch: Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>> }): Promise<ClusterRecord> {
+      const catalogue = loadCatalogue();
+      const cluster = findCluster(catalogue, input.cluster);
+      const record: ClusterRecord = { ...readRecord(catalogue, cluster), ...input.patch, updated_at: new Date().toISOString() };
+      writeRecord(record);
+      return record;
     },
   };
 }

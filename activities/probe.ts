@@ -2,13 +2,9 @@
  * HTTP probes: the seed's `while true; do curl -Is <service_ip>; sleep 2; done`, counted. A probe
  * passes when it answers 2xx/3xx `successes` times in a row.
  */
-export interface Probe {
-  url: string;
-  /** consecutive successes required (default 3) */
-  successes?: number;
-  intervalMs?: number;
-  timeoutMs?: number;
-}
+import type { Probe } from '../model/upgrade.js';
+
+export type { Probe };
 
 export interface ProbeRun {
   url: string;

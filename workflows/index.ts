@@ -1,2 +1,3 @@
 /** The workflows the worker bundles. */
+export { nodeUpgrade } from './node-upgrade.js';
 export { rollingUpgrade } from './rolling-upgrade.js';

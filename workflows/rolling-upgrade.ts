@@ -1,28 +1,299 @@
 /**
- * `rollingUpgrade`: the whole upgrade of one cluster to a new template. Orchestration only: every
- * read or change of the world is an activity.
+ * `rollingUpgrade`: the whole upgrade of one cluster to a new template, as the seed describes it.
+ * validate → pre-flight gate → control-plane nodes one at a time → workers in batches of
+ * `maxUnavailable` (each node a `nodeUpgrade` child) with a gate after each → final gate → record the
+ * new template. Orchestration only; every read or change of the world is an activity.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  executeChild,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
+import type { ClusterRecord } from '../model/record.js';
+import type { UpgradeStatus } from '../model/status.js';
+import type { UpgradeRequest } from '../model/upgrade.js';
+import {
+  abort,
+  abortNode,
+  DESCRIPTIONS,
+  drainDecision,
+  forceDrain,
+  nodeProgress,
+  pause,
+  resume,
+  retryDrain,
+  skipNode,
+  status,
+} from './control.js';
+import { checkRequest } from './input.js';
+import { type NodeOutcome, nodeUpgrade } from './node-upgrade.js';
+import { applyReport, batchSize, details, recount } from './progress.js';
 
-const { validateUpgrade } = proxyActivities<Activities>({
+const act = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
+});
+const preflight = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+});
+const gates = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
 });
 
-function checkRequest(request: unknown): asserts request is UpgradeRequest {
-  const r = request as Partial<UpgradeRequest> | undefined;
-  const problems: string[] = [];
-  if (typeof r?.cluster !== 'string' || r.cluster === '') problems.push('"cluster" (a cluster name) is required');
-  if (typeof r?.template !== 'string' || r.template === '') problems.push('"template" (a template name) is required');
-  if (r?.allowSkew !== undefined && typeof r.allowSkew !== 'boolean') problems.push('"allowSkew" must be true or false');
-  if (problems.length > 0) {
-    throw ApplicationFailure.nonRetryable(`invalid upgrade input: ${problems.join('; ')}`, 'InvalidInput');
-  }
-}
+/** Raised inside the workflow only; never escapes it. */
+class Aborted extends Error {}
 
-export async function rollingUpgrade(request: UpgradeRequest): Promise<ValidatedUpgrade> {
-  checkRequest(request);
-  return await validateUpgrade(request);
+export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStatus> {
+  const { request, options } = checkRequest(input);
+  const upgradeId = workflowInfo().workflowId;
+  const st: UpgradeStatus = {
+    workflowId: upgradeId,
+    cluster: request.cluster,
+    toTemplate: request.template,
+    clusterStatus: 'VALIDATING',
+    phase: 'validating',
+    abortRequested: false,
+    nodes: [],
+    current: [],
+    done: 0,
+    remaining: 0,
+    errors: [],
+    warnings: [],
+  };
+  let pauseReason: string | undefined;
+  const childId = (node: string) => `${upgradeId}/${node}`;
+  const refresh = () => setCurrentDetails(details(st));
+  const blockedNodes = () => st.nodes.filter((n) => n.step === 'blocked');
+  const signalChild = async (node: string, send: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) => {
+    try {
+      await send(getExternalWorkflowHandle(childId(node)));
+    } catch {
+      // the child already finished: nothing to tell it
+    }
+  };
+
+  // Handlers first, so no message is missed.
+  setHandler(status, () => st, { description: DESCRIPTIONS.status });
+  setHandler(pause, (r) => {
+    pauseReason = r?.reason ? `paused by the operator: ${r.reason}` : 'paused by the operator';
+  }, { description: DESCRIPTIONS.pause });
+  setHandler(resume, async () => {
+    pauseReason = undefined;
+    // A blocked drain is a pause too: resume retries it.
+    await Promise.all(blockedNodes().map((n) => {
+      n.step = 'drain';
+      return signalChild(n.name, (h) => h.signal(drainDecision, { action: 'retry' }));
+    }));
+    refresh();
+  }, { description: DESCRIPTIONS.resume });
+  setHandler(abort, async (r) => {
+    if (st.abortRequested) return;
+    st.abortRequested = true;
+    st.errors.push(r?.reason ? `abort requested: ${r.reason}` : 'abort requested by the operator');
+    await Promise.all(st.current.map((node) => signalChild(node, (h) => h.signal(abortNode))));
+    refresh();
+  }, { description: DESCRIPTIONS.abort });
+  setHandler(nodeProgress, (report) => {
+    applyReport(st, report);
+    const blocked = blockedNodes();
+    if (blocked.length > 0 && st.phase === 'upgrading') {
+      st.phase = 'paused';
+      st.clusterStatus = 'UPDATE_PAUSED';
+    }
+    if (blocked.length > 0) {
+      st.pausedReason = `drain blocked on ${blocked.map((n) => n.name).join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`;
+    } else if (st.phase === 'paused' && !pauseReason) {
+      st.phase = 'upgrading';
+      st.clusterStatus = 'UPDATE_IN_PROGRESS';
+      st.pausedReason = undefined;
+    }
+    refresh();
+  }, { description: DESCRIPTIONS.nodeProgress });
+
+  const mustBeBlocked = ({ node }: { node: string }) => {
+    const n = st.nodes.find((x) => x.name === node);
+    if (!n) throw ApplicationFailure.nonRetryable(`node "${node}" is not part of this upgrade`, 'BadRequest');
+    if (n.step !== 'blocked') {
+      const blocked = blockedNodes().map((x) => x.name);
+      throw ApplicationFailure.nonRetryable(
+        `node ${node} is not blocked (it is at step ${n.step}); blocked nodes: ${blocked.join(', ') || 'none'}`,
+        'BadRequest',
+      );
+    }
+  };
+  const decide = (action: 'retry' | 'force' | 'skip', message: string) => async (req: { node: string; timeoutSeconds?: number }) => {
+    const n = st.nodes.find((x) => x.name === req.node);
+    if (n) n.step = action === 'skip' ? 'uncordon' : 'drain';
+    await signalChild(req.node, (h) => h.signal(drainDecision, { action, timeoutSeconds: req.timeoutSeconds }));
+    return `${message} ${req.node}`;
+  };
+  setHandler(retryDrain, decide('retry', 'retrying the drain of'), {
+    description: DESCRIPTIONS.retryDrain,
+    validator: (req) => {
+      mustBeBlocked(req);
+      if (req.timeoutSeconds !== undefined && !(typeof req.timeoutSeconds === 'number' && req.timeoutSeconds > 0)) {
+        throw ApplicationFailure.nonRetryable('timeoutSeconds must be a number of seconds > 0', 'BadRequest');
+      }
+    },
+  });
+  setHandler(forceDrain, decide('force', 'deleting the blocking pods of'), { description: DESCRIPTIONS.forceDrain, validator: mustBeBlocked });
+  setHandler(skipNode, decide('skip', 'skipping'), { description: DESCRIPTIONS.skipNode, validator: mustBeBlocked });
+
+  const record = async (patch: Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>>) => {
+    await act.recordStatus({ cluster: request.cluster, patch: { workflow_id: upgradeId, ...patch } });
+  };
+
+  /** Between nodes: honour pause (waiting durably) and abort. */
+  const safePoint = async () => {
+    if (st.abortRequested) throw new Aborted();
+    if (!pauseReason) return;
+    st.phase = 'paused';
+    st.pausedReason = pauseReason;
+    st.clusterStatus = 'UPDATE_PAUSED';
+    refresh();
+    await record({ status: 'UPDATE_PAUSED', status_reason: pauseReason });
+    await condition(() => pauseReason === undefined || st.abortRequested);
+    if (st.abortRequested) throw new Aborted();
+    st.phase = 'upgrading';
+    st.pausedReason = undefined;
+    st.clusterStatus = 'UPDATE_IN_PROGRESS';
+    refresh();
+    await record({ status: 'UPDATE_IN_PROGRESS', status_reason: 'resumed by the operator' });
+  };
+
+  /** After a node or batch: soak, then the gate; a failing gate pauses for the operator. */
+  const gateOrPause = async (what: string) => {
+    for (;;) {
+      if (options.soakSeconds > 0) await sleep(options.soakSeconds * 1000);
+      const upgraded = st.nodes.filter((n) => n.step === 'done').map((n) => n.name);
+      st.lastGate = await gates.healthGate({
+        cluster: request.cluster,
+        timeoutSeconds: options.gateTimeoutSeconds,
+        upgradedNodes: upgraded,
+        targetVersion: st.toVersion,
+        probes: options.probes,
+      });
+      refresh();
+      if (st.lastGate.healthy) return;
+      pauseReason = `health gate failed after ${what}: ${st.lastGate.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}`;
+      await safePoint();
+    }
+  };
+
+  const upgradeBatch = async (nodes: string[]) => {
+    const results = await Promise.allSettled(
+      nodes.map((node) =>
+        executeChild(nodeUpgrade, {
+          workflowId: childId(node),
+          args: [{ cluster: request.cluster, node, toVersion: st.toVersion ?? '', upgradeId, options }],
+        }),
+      ),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const outcomes = results.map((r) => (r as PromiseFulfilledResult<NodeOutcome>).value);
+    if (outcomes.includes('aborted')) throw new Aborted();
+  };
+
+  const finish = async () => {
+    try {
+      const nodes = await act.nodeStates(request.cluster);
+      for (const n of nodes) {
+        const p = st.nodes.find((x) => x.name === n.name);
+        if (p) p.version = n.kubeletVersion;
+      }
+    } catch (err) {
+      st.errors.push(`could not read the final node versions: ${(err as Error).message}`);
+    }
+    recount(st);
+    refresh();
+  };
+  const versions = () => st.nodes.map((n) => `${n.name}=${n.version}${n.cordoned ? ' (CORDONED)' : ''}`).join(', ');
+
+  refresh();
+  const valid = await act.validateUpgrade(request);
+  Object.assign(st, { fromTemplate: valid.fromTemplate, fromVersion: valid.fromVersion, toVersion: valid.toVersion, toTemplate: valid.toTemplate });
+  st.phase = 'preflight';
+  refresh();
+  const plan = await preflight.planUpgrade({ cluster: valid.cluster, fromVersion: valid.fromVersion, toVersion: valid.toVersion, options });
+  st.warnings = plan.warnings;
+  st.nodes = plan.nodes.map((n) => ({
+    name: n.name,
+    role: n.role,
+    version: n.kubeletVersion,
+    step: n.action === 'skip' && !n.unschedulable ? 'done' : 'pending',
+    cordoned: false,
+    detail: n.action === 'skip' ? 'already at the target version' : undefined,
+  }));
+  recount(st);
+  st.lastGate = await gates.healthGate({ cluster: valid.cluster, timeoutSeconds: Math.min(options.gateTimeoutSeconds, 60), probes: options.probes });
+  if (!st.lastGate.healthy) {
+    throw ApplicationFailure.nonRetryable(
+      `cluster ${valid.cluster} is unhealthy; refusing to start the upgrade: ` +
+        st.lastGate.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; '),
+      'UnhealthyCluster',
+      st.lastGate,
+    );
+  }
+
+  st.phase = 'upgrading';
+  st.clusterStatus = 'UPDATE_IN_PROGRESS';
+  await record({ status: 'UPDATE_IN_PROGRESS', status_reason: `upgrading to ${valid.toTemplate}`, target_template: valid.toTemplate });
+  try {
+    const pending = (role: string) => st.nodes.filter((n) => n.role === role && n.step === 'pending').map((n) => n.name);
+    for (const node of pending('control-plane')) {
+      await safePoint();
+      await upgradeBatch([node]);
+      await gateOrPause(`node ${node}`);
+    }
+    const workers = pending('worker');
+    const size = batchSize(options.maxUnavailable, st.nodes.filter((n) => n.role === 'worker').length);
+    for (let i = 0; i < workers.length; i += size) {
+      const batch = workers.slice(i, i + size);
+      await safePoint();
+      await upgradeBatch(batch);
+      await gateOrPause(batch.length === 1 ? `node ${batch[0]}` : `nodes ${batch.join(', ')}`);
+    }
+    st.phase = 'final-gate';
+    await gateOrPause('the last node');
+  } catch (err) {
+    await finish();
+    if (err instanceof Aborted) {
+      st.phase = 'aborted';
+      st.clusterStatus = 'UPDATE_ABORTED';
+      refresh();
+      await record({ status: 'UPDATE_ABORTED', status_reason: `aborted by the operator; nodes: ${versions()}` });
+      return st;
+    }
+    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    st.phase = 'failed';
+    st.clusterStatus = 'UPDATE_FAILED';
+    st.errors.push(message);
+    refresh();
+    await record({ status: 'UPDATE_FAILED', status_reason: `${message}; nodes: ${versions()}` });
+    throw ApplicationFailure.nonRetryable(`upgrade of ${request.cluster} failed: ${message}`, 'UpgradeFailed', st);
+  }
+  await finish();
+  st.phase = 'completed';
+  st.clusterStatus = 'UPDATE_COMPLETE';
+  refresh();
+  await record({
+    status: 'UPDATE_COMPLETE',
+    status_reason: 'upgrade completed successfully',
+    template: valid.toTemplate,
+    coe_version: valid.toVersion,
+    target_template: undefined,
+    health_status: 'HEALTHY',
+  });
+  return st;
 }

@@ -110,7 +110,7 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
     const result: DrainResult = { node: req.node, drained: podsLeft === 0, evicted: requested.size, skipped: plan.skipped, podsLeft, blocked };
     if (result.drained) return result;
     // Refusals need an operator: no point waiting for the deadline.
-    if (blocked.every((b) => b.reason === 'unmanaged' || b.reason === 'local-storage')) return result;
+    if (blocked.length > 0 && blocked.every((b) => b.reason === 'unmanaged' || b.reason === 'local-storage')) return result;
     if (Date.now() >= req.deadline) return result;
     const onlyTerminating = blocked.every((b) => b.reason === 'terminating');
     await hooks.sleep(Math.min(onlyTerminating ? 500 : (req.pollMs ?? 2000), Math.max(0, req.deadline - Date.now())));

@@ -72,19 +72,21 @@ async function waitFor(what: string, timeoutMs: number, check: () => boolean): P
   }
 }
 
+/** True when the process runs (a zombie, dead but not yet reaped by its parent, does not count). */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** Pids of the cluster's processes that are still alive. */
 export function livePids(o: ClusterOptions): number[] {
   if (!existsSync(pidDir(o))) return [];
   return readdirSync(pidDir(o))
     .map((f) => Number(readFileSync(join(pidDir(o), f), 'utf8').trim()))
-    .filter((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    .filter(alive);
 }
 
 export function isUp(o: ClusterOptions): boolean {

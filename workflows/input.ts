@@ -1,0 +1,58 @@
+/** Checks the workflow input (it may come from `temporal workflow start --input`) and fills defaults. */
+import { ApplicationFailure } from '@temporalio/common';
+import { DEFAULTS, type UpgradeOptions, type UpgradeRequest } from '../model/upgrade.js';
+
+const KNOWN = new Set([
+  'cluster', 'template', 'allowSkew', 'maxUnavailable', 'drainTimeoutSeconds', 'onDrainTimeout',
+  'gracePeriodSeconds', 'deleteEmptyDirData', 'force', 'soakSeconds', 'nodeReadyTimeoutSeconds',
+  'gateTimeoutSeconds', 'probes',
+]);
+
+export function checkRequest(raw: unknown): { request: UpgradeRequest; options: UpgradeOptions } {
+  const problems: string[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw ApplicationFailure.nonRetryable('invalid upgrade input: expected a JSON object like {"cluster": "...", "template": "..."}', 'InvalidInput');
+  }
+  const r = raw as Record<string, unknown>;
+  const unknown = Object.keys(r).filter((k) => !KNOWN.has(k));
+  if (unknown.length > 0) problems.push(`unknown option(s) ${unknown.join(', ')} (known: ${[...KNOWN].join(', ')})`);
+  if (typeof r.cluster !== 'string' || r.cluster === '') problems.push('"cluster" (a cluster name) is required');
+  if (typeof r.template !== 'string' || r.template === '') problems.push('"template" (a template name) is required');
+  const bool = (k: string) => {
+    if (r[k] !== undefined && typeof r[k] !== 'boolean') problems.push(`"${k}" must be true or false`);
+  };
+  const seconds = (k: string, min = 0) => {
+    if (r[k] !== undefined && (typeof r[k] !== 'number' || !Number.isFinite(r[k]) || (r[k] as number) < min)) {
+      problems.push(`"${k}" must be a number of seconds >= ${min}`);
+    }
+  };
+  ['allowSkew', 'deleteEmptyDirData', 'force'].forEach(bool);
+  ['drainTimeoutSeconds', 'nodeReadyTimeoutSeconds', 'gateTimeoutSeconds'].forEach((k) => seconds(k, 1));
+  ['gracePeriodSeconds', 'soakSeconds'].forEach((k) => seconds(k));
+  const mu = r.maxUnavailable;
+  if (
+    mu !== undefined &&
+    !(typeof mu === 'number' && Number.isInteger(mu) && mu >= 1) &&
+    !(typeof mu === 'string' && /^\d+(\.\d+)?%$/.test(mu) && Number(mu.slice(0, -1)) > 0 && Number(mu.slice(0, -1)) <= 100)
+  ) {
+    problems.push('"maxUnavailable" must be a whole number >= 1 or a percentage such as "10%"');
+  }
+  if (r.onDrainTimeout !== undefined && !['pause', 'force', 'abort'].includes(r.onDrainTimeout as string)) {
+    problems.push('"onDrainTimeout" must be one of pause, force, abort');
+  }
+  if (r.probes !== undefined) {
+    if (!Array.isArray(r.probes) || r.probes.some((p) => typeof p?.url !== 'string' || !/^https?:\/\//.test(p.url))) {
+      problems.push('"probes" must be a list of {"url": "http://...", "successes": N}');
+    }
+  }
+  if (problems.length > 0) {
+    throw ApplicationFailure.nonRetryable(`invalid upgrade input: ${problems.join('; ')}`, 'InvalidInput');
+  }
+  const request = r as unknown as UpgradeRequest;
+  const options: UpgradeOptions = { ...DEFAULTS };
+  for (const k of Object.keys(DEFAULTS) as (keyof UpgradeOptions)[]) {
+    if (request[k] !== undefined) (options as Record<string, unknown>)[k] = request[k];
+  }
+  if (request.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = request.gracePeriodSeconds;
+  return { request, options };
+}

@@ -1,0 +1,149 @@
+/**
+ * `nodeUpgrade`: one node, cordon → drain → replace → Ready at the new version → uncordon. Its prior
+ * state is recorded before anything is touched; on abort or failure it is restored (saga), so the
+ * node is never left cordoned without the status saying so. A drain that outlives its timeout parks
+ * the node until the operator decides (retry, force, skip) or aborts: never a silent force.
+ */
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { DrainResult, NodeSnapshot } from '../model/kube.js';
+import type { DrainDecision, NodeReport } from '../model/status.js';
+import type { UpgradeOptions } from '../model/upgrade.js';
+import { sameVersion } from '../model/versions.js';
+import { abortNode, DESCRIPTIONS, drainDecision, nodeProgress } from './control.js';
+
+export interface NodeUpgradeInput {
+  cluster: string;
+  node: string;
+  toVersion: string;
+  /** the parent's workflow id: names the upgrade on the node and receives progress */
+  upgradeId: string;
+  options: UpgradeOptions;
+}
+
+export type NodeOutcome = 'upgraded' | 'already-upgraded' | 'skipped' | 'aborted';
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
+});
+
+/** Raised inside the workflow only; never escapes it. */
+class Aborted extends Error {}
+
+export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome> {
+  const { cluster, node, toVersion, upgradeId, options } = input;
+  let aborted = false;
+  let decision: DrainDecision | undefined;
+  let drainScope: CancellationScope | undefined;
+  setHandler(abortNode, () => {
+    aborted = true;
+    drainScope?.cancel();
+  }, { description: DESCRIPTIONS.abortNode });
+  setHandler(drainDecision, (d) => {
+    decision = d;
+  }, { description: DESCRIPTIONS.drainDecision });
+
+  const parent = getExternalWorkflowHandle(workflowInfo().parent?.workflowId ?? upgradeId);
+  const report = async (r: Omit<NodeReport, 'name'>) => {
+    await parent.signal(nodeProgress, { name: node, ...r });
+  };
+  const long = (seconds: number) =>
+    proxyActivities<Activities>({
+      startToCloseTimeout: `${seconds + 120}s`,
+      heartbeatTimeout: '20s',
+      retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
+    });
+
+  if (aborted) return 'aborted';
+  const { snapshot, state } = await quick.snapshotNode({ cluster, node });
+  if (sameVersion(state.kubeletVersion, toVersion) && !state.unschedulable) {
+    await report({ step: 'done', version: state.kubeletVersion, cordoned: false, detail: 'already at the target version' });
+    return 'already-upgraded';
+  }
+
+  const restore = async (s: NodeSnapshot) => {
+    await CancellationScope.nonCancellable(() => quick.restoreNode({ cluster, snapshot: s }));
+  };
+
+  await report({ step: 'cordon', cordoned: true });
+  await quick.cordonNode({ cluster, node, upgradeId });
+  try {
+    let timeout = options.drainTimeoutSeconds;
+    let deletePods = false;
+    for (;;) {
+      if (aborted) throw new Aborted();
+      await report({ step: 'drain', blocked: [], detail: deletePods ? 'deleting pods (forced)' : 'evicting pods' });
+      const deadline = Date.now() + timeout * 1000;
+      let result: DrainResult;
+      try {
+        drainScope = new CancellationScope();
+        result = await drainScope.run(() =>
+          long(timeout).drainNode({
+            cluster,
+            node,
+            deadline,
+            deleteEmptyDirData: options.deleteEmptyDirData,
+            force: options.force,
+            gracePeriodSeconds: options.gracePeriodSeconds,
+            deletePods,
+          }),
+        );
+      } catch (err) {
+        if (aborted && isCancellation(err)) throw new Aborted();
+        throw err;
+      } finally {
+        drainScope = undefined;
+      }
+      if (result.drained) break;
+      if (options.onDrainTimeout === 'force' && !deletePods) {
+        deletePods = true;
+        continue;
+      }
+      if (options.onDrainTimeout === 'abort') throw new Aborted();
+      decision = undefined;
+      await report({ step: 'blocked', podsLeft: result.podsLeft, blocked: result.blocked, detail: `drain blocked after ${timeout} s` });
+      await condition(() => decision !== undefined || aborted);
+      if (aborted || !decision) throw new Aborted();
+      const d: DrainDecision = decision;
+      if (d.action === 'skip') {
+        await restore(snapshot);
+        await report({ step: 'skipped', cordoned: snapshot.unschedulable, blocked: [], detail: 'skipped by the operator: left at its old version' });
+        return 'skipped';
+      }
+      if (d.action === 'force') deletePods = true;
+      timeout = d.timeoutSeconds ?? options.drainTimeoutSeconds;
+    }
+    // Last safe point: once replacement starts it runs to the end (a half-replaced node helps nobody).
+    if (aborted) throw new Aborted();
+    await report({ step: 'replace', podsLeft: 0, blocked: [], detail: `replacing with ${toVersion}` });
+    await long(options.nodeReadyTimeoutSeconds).replaceNode({ cluster, snapshot, targetVersion: toVersion, upgradeId });
+    await report({ step: 'wait-ready' });
+    const ready = await long(options.nodeReadyTimeoutSeconds).waitNodeReady({
+      cluster,
+      node,
+      targetVersion: toVersion,
+      timeoutSeconds: options.nodeReadyTimeoutSeconds,
+    });
+    await report({ step: 'uncordon', version: ready.version });
+    await restore(snapshot);
+    await report({ step: 'done', cordoned: snapshot.unschedulable, version: ready.version, detail: '' });
+    return 'upgraded';
+  } catch (err) {
+    await restore(snapshot);
+    if (err instanceof Aborted) {
+      await report({ step: 'restored', cordoned: snapshot.unschedulable, detail: 'aborted: restored to its prior state' });
+      return 'aborted';
+    }
+    await report({ step: 'failed', cordoned: snapshot.unschedulable, detail: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
