@@ -1,16 +1,21 @@
 /** The CLI: `k8s-rolling-upgrade <command>` (or `npm run cli -- <command>`). Commands live in ./commands. */
 import { Command } from 'commander';
 import { catalogueCommands } from './commands/catalogue.js';
+import { upgradeCommands } from './commands/upgrade.js';
 
 const program = new Command('k8s-rolling-upgrade')
   .description('Rolling Kubernetes upgrades of live clusters, as durable Temporal workflows')
   .showHelpAfterError();
 
 catalogueCommands(program);
+upgradeCommands(program);
 
 try {
   await program.parseAsync();
 } catch (err) {
   console.error(`error: ${(err as Error).message}`);
   process.exitCode = 1;
+} finally {
+  // Connections to Temporal would keep the process alive.
+  setTimeout(() => process.exit(), 50).unref();
 }

@@ -14,6 +14,6 @@ export interface ClusterRecord {
   /** the upgrade that last changed the record */
   workflow_id?: string;
   /** target template of the upgrade in progress, paused, aborted or failed */
-  target_template?: string;
+  target_template?: string | null;
   updated_at: string;
 }

@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-RUN=$ROOT/.run/test
+RUN=${K8S_RU_TEST_RUN:-$ROOT/.run/test}
 mkdir -p "$RUN"
 selection=("$@")
 if [[ ${#selection[@]} -eq 0 ]]; then
@@ -21,6 +21,7 @@ fi
 
 cleanup() {
   bash scripts/temporal-server.sh stop "$RUN/temporal" || true
+  if [[ -n ${CLUSTER_STARTED:-} ]]; then npx tsx test/cluster/cli.ts down || true; fi
 }
 trap cleanup EXIT
 
@@ -29,6 +30,14 @@ if printf '%s\n' "${files[@]}" | grep -qv '^test/unit/'; then
   export TEMPORAL_PORT=${TEST_TEMPORAL_PORT:-7633} TEMPORAL_UI_PORT=${TEST_TEMPORAL_UI_PORT:-0}
   bash scripts/temporal-server.sh start "$RUN/temporal"
   export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT TEMPORAL_NAMESPACE=default
+fi
+
+# The real local cluster, for the tests that need it (integration, e2e).
+export K8S_RU_CLUSTER_DIR=$RUN/cluster K8S_RU_APISERVER_PORT=${TEST_APISERVER_PORT:-32643}
+export K8S_RU_KUBECONFIG=$K8S_RU_CLUSTER_DIR/kubeconfig
+if printf '%s\n' "${files[@]}" | grep -qE '^test/(integration|e2e)/'; then
+  CLUSTER_STARTED=1
+  npx tsx test/cluster/cli.ts up
 fi
 
 node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

@@ -292,7 +292,7 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     status_reason: 'upgrade completed successfully',
     template: valid.toTemplate,
     coe_version: valid.toVersion,
-    target_template: undefined,
+    target_template: null,
     health_status: 'HEALTHY',
   });
   return st;

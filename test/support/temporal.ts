@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { createWorker } from '../../worker/worker.js';
+import { createWorker, quietRuntime } from '../../worker/worker.js';
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
@@ -16,6 +16,7 @@ export function temporalAddress(): string {
 }
 
 export async function devServer(): Promise<TestWorkflowEnvironment> {
+  quietRuntime('WARN');
   return await TestWorkflowEnvironment.createFromExistingServer({
     address: temporalAddress(),
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',

@@ -1,0 +1,158 @@
+/**
+ * Commands that drive an upgrade on Temporal: start, plan, status, watch, pause, resume, abort and the
+ * blocked-drain decisions. `start` mirrors `openstack coe cluster upgrade <cluster> <template>`.
+ */
+import type { Command } from 'commander';
+import { findCluster, findTemplate, loadCatalogue } from '../../activities/catalogue/load.js';
+import { kubeFor } from '../../activities/kube/client.js';
+import { planUpgrade } from '../../activities/kube/plan.js';
+import { readRecord } from '../../activities/record/store.js';
+import { validate } from '../../activities/templates.js';
+import { DEFAULTS, type UpgradeRequest } from '../../model/upgrade.js';
+import { blockedReport, clusterShow, nodeTable } from '../render.js';
+import { table } from '../table.js';
+import { client, queryStatus, runningUpgrade, startUpgrade } from '../upgrades.js';
+import { watch } from '../watch.js';
+
+interface StartFlags {
+  allowSkew?: boolean;
+  maxUnavailable?: string;
+  drainTimeout?: string;
+  onDrainTimeout?: 'pause' | 'force' | 'abort';
+  gracePeriod?: string;
+  deleteEmptydirData?: boolean;
+  force?: boolean;
+  soak?: string;
+  probe?: string[];
+  probeSuccesses?: string;
+  wait?: boolean;
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+export function requestFrom(cluster: string, template: string, f: StartFlags): UpgradeRequest {
+  const mu = f.maxUnavailable;
+  return {
+    cluster,
+    template,
+    allowSkew: f.allowSkew,
+    maxUnavailable: mu === undefined ? undefined : mu.endsWith('%') ? mu : Number(mu),
+    drainTimeoutSeconds: num(f.drainTimeout),
+    onDrainTimeout: f.onDrainTimeout,
+    gracePeriodSeconds: num(f.gracePeriod),
+    deleteEmptyDirData: f.deleteEmptydirData,
+    force: f.force,
+    soakSeconds: num(f.soak),
+    probes: f.probe?.map((url) => ({ url, successes: num(f.probeSuccesses) ?? 3 })),
+  };
+}
+
+export function upgradeCommands(program: Command): void {
+  program
+    .command('start')
+    .description('start a rolling upgrade of <cluster> to <template> (like `openstack coe cluster upgrade`)')
+    .argument('<cluster>')
+    .argument('<template>')
+    .option('--allow-skew', 'allow more than one minor version at once')
+    .option('--max-unavailable <n>', 'workers upgraded at once: a count or a percentage like 10%', '1')
+    .option('--drain-timeout <seconds>', 'time a drain may take before the operator decides', String(DEFAULTS.drainTimeoutSeconds))
+    .option('--on-drain-timeout <action>', 'pause (wait for the operator), force (delete pods) or abort', 'pause')
+    .option('--grace-period <seconds>', "grace period for evicted pods (default: each pod's own)")
+    .option('--delete-emptydir-data', 'evict pods using emptyDir volumes (their data is lost)')
+    .option('--force', 'evict pods no controller manages (they do not come back)')
+    .option('--soak <seconds>', 'wait after each node before its health gate', '0')
+    .option('--probe <url...>', 'HTTP probe(s) every gate must pass (the seed\'s curl loop)')
+    .option('--probe-successes <n>', 'consecutive successes a probe needs', '3')
+    .option('--wait', 'watch the upgrade until it ends')
+    .action(async (cluster: string, template: string, f: StartFlags) => {
+      const request = requestFrom(cluster, template, f);
+      validate(request); // fail fast, before anything is started
+      const c = await client();
+      const handle = await startUpgrade(c, request);
+      console.log(`started upgrade ${handle.workflowId} of ${cluster} to ${template}`);
+      if (f.wait) {
+        const s = await watch(c, cluster);
+        if (s) console.log(nodeTable(s.nodes));
+        if (s?.phase !== 'completed') process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('plan')
+    .description('dry run: node order, budgets\' headroom, what will be interrupted, an estimate (touches nothing)')
+    .argument('<cluster>')
+    .argument('<template>')
+    .option('--allow-skew', 'allow more than one minor version at once')
+    .action(async (cluster: string, template: string, f: { allowSkew?: boolean }) => {
+      const v = validate({ cluster, template, allowSkew: f.allowSkew });
+      const cat = loadCatalogue();
+      const c = findCluster(cat, cluster);
+      const replaceSeconds = c.replace.provider === 'kwok' ? c.replace.delaySeconds : 120;
+      const plan = await planUpgrade(kubeFor(v.cluster), v.fromVersion, v.toVersion, DEFAULTS, replaceSeconds);
+      console.log(`${v.cluster}: ${v.fromTemplate} (${v.fromVersion}) → ${v.toTemplate} (${v.toVersion})`);
+      console.log(table(['#', 'node', 'role', 'version', 'action'], plan.nodes.map((n, i) => [i + 1, n.name, n.role, n.kubeletVersion, n.action])));
+      console.log(table(['budget', 'allowed', 'healthy', 'needs', 'expected', 'never allows'], plan.budgets.map((b) => [b.name, b.disruptionsAllowed, b.currentHealthy, b.desiredHealthy, b.expectedPods, b.neverAllows ? 'YES' : ''])));
+      for (const w of plan.warnings) console.log(`warning: ${w}`);
+      console.log(`estimate: about ${Math.ceil(plan.estimateSeconds / 60)} min (${plan.estimateSeconds} s, one node at a time)`);
+    });
+
+  program
+    .command('status')
+    .description('the cluster as `openstack coe cluster show` prints it, with each node\'s version and state')
+    .argument('<cluster>')
+    .action(async (name: string) => {
+      const cat = loadCatalogue();
+      const cluster = findCluster(cat, name);
+      const record = readRecord(cat, cluster);
+      const c = await client();
+      const upgrade = await queryStatus(c, cluster.name);
+      console.log(clusterShow(cluster, findTemplate(cat, record.template), record, upgrade));
+      if (upgrade) {
+        console.log(nodeTable(upgrade.nodes));
+        const blocked = blockedReport(upgrade);
+        if (blocked) console.log(blocked);
+      }
+    });
+
+  program
+    .command('watch')
+    .description('follow an upgrade live: node changes (like `kubectl get node -w`) and a progress bar')
+    .argument('<cluster>')
+    .action(async (cluster: string) => {
+      const s = await watch(await client(), cluster);
+      if (s) console.log(`${s.workflowId}: ${s.phase}`);
+    });
+
+  const signal = (name: 'pause' | 'resume' | 'abort', what: string) =>
+    program
+      .command(name)
+      .description(what)
+      .argument('<cluster>')
+      .option('--reason <text>', 'why (recorded in the status)')
+      .action(async (cluster: string, f: { reason?: string }) => {
+        const handle = await runningUpgrade(await client(), cluster);
+        await handle.signal(name, { reason: f.reason });
+        console.log(`${name} sent to ${handle.workflowId}`);
+      });
+  signal('pause', 'pause the upgrade before its next node');
+  signal('resume', 'resume a paused upgrade (retries blocked drains)');
+  signal('abort', 'abort at the next safe point; nodes being worked on are uncordoned');
+
+  const decide = (name: string, update: string, what: string) =>
+    program
+      .command(name)
+      .description(what)
+      .argument('<cluster>')
+      .argument('<node>')
+      .option('--timeout <seconds>', 'new drain timeout (retry-drain)')
+      .action(async (cluster: string, node: string, f: { timeout?: string }) => {
+        const handle = await runningUpgrade(await client(), cluster);
+        const answer = await handle.executeUpdate<string, [{ node: string; timeoutSeconds?: number }]>(update, {
+          args: [{ node, timeoutSeconds: num(f.timeout) }],
+        });
+        console.log(answer);
+      });
+  decide('retry-drain', 'retryDrain', 'retry the blocked drain of <node>');
+  decide('force-drain', 'forceDrain', 'delete (not evict) the pods blocking <node>: budgets are bypassed');
+  decide('skip-node', 'skipNode', 'leave the blocked <node> at its old version, uncordoned, and go on');
+}

@@ -1,0 +1,50 @@
+/** How the CLI shows an upgrade: `openstack coe cluster show`-style fields and a node table. */
+import type { Cluster, ClusterTemplate } from '../model/catalogue.js';
+import type { ClusterRecord } from '../model/record.js';
+import type { NodeProgress, UpgradeStatus } from '../model/status.js';
+import { fields, table } from './table.js';
+
+export function clusterShow(cluster: Cluster, template: ClusterTemplate, record: ClusterRecord, upgrade?: UpgradeStatus): string {
+  const running = upgrade && !['completed', 'aborted', 'failed'].includes(upgrade.phase);
+  const status = running ? upgrade.clusterStatus : record.status;
+  return fields([
+    ['status', status],
+    ['status_reason', running ? (upgrade.pausedReason ?? `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`) : record.status_reason],
+    ['health_status', record.health_status ?? (upgrade?.lastGate ? (upgrade.lastGate.healthy ? 'HEALTHY' : 'UNHEALTHY') : 'UNKNOWN')],
+    ['cluster_template_id', template.uuid],
+    ['uuid', cluster.uuid],
+    ['name', cluster.name],
+    ['coe_version', record.coe_version],
+    ['labels', template.labels],
+    ['keypair', cluster.keypair ?? ''],
+    ['master_count', cluster.master_count ?? ''],
+    ['node_count', cluster.node_count ?? ''],
+    ['updated_at', record.updated_at],
+    ['upgrade', upgrade ? `${upgrade.workflowId}: ${upgrade.phase} (${upgrade.fromVersion ?? '?'} → ${upgrade.toVersion ?? '?'})` : ''],
+    ['health_status_reason', upgrade?.lastGate ? Object.fromEntries(upgrade.lastGate.checks.map((c) => [c.name, c.ok ? 'ok' : c.detail])) : ''],
+    ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
+  ]);
+}
+
+const state = (n: NodeProgress) => `${n.step}${n.cordoned ? ', cordoned' : ''}${n.podsLeft ? `, ${n.podsLeft} pods left` : ''}`;
+
+export function nodeTable(nodes: NodeProgress[]): string {
+  return table(
+    ['node', 'role', 'version', 'state', 'detail'],
+    nodes.map((n) => [n.name, n.role, n.version, state(n), n.detail ?? '']),
+  );
+}
+
+export function blockedReport(status: UpgradeStatus): string {
+  const lines: string[] = [];
+  for (const n of status.nodes.filter((x) => x.blocked?.length)) {
+    lines.push(`${n.name} is blocked:`);
+    for (const b of n.blocked ?? []) lines.push(`  - ${b.pod}: ${b.message}`);
+  }
+  return lines.join('\n');
+}
+
+/** One line per node change, like `kubectl get node -w`. */
+export function nodeLine(n: NodeProgress): string {
+  return `${n.name.padEnd(40)} ${n.role.padEnd(13)} ${n.version.padEnd(8)} ${state(n)}${n.detail ? ` — ${n.detail}` : ''}`;
+}
