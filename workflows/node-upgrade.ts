@@ -59,7 +59,7 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   const long = (seconds: number) =>
     proxyActivities<Activities>({
       startToCloseTimeout: `${seconds + 120}s`,
-      heartbeatTimeout: '20s',
+      heartbeatTimeout: '10s',
       retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
     });
 

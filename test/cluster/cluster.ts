@@ -107,7 +107,8 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
     mkdirSync(o.dir, { recursive: true });
     const config = readFileSync(join(HERE, 'kwok.yaml'), 'utf8')
       .replaceAll('__POD_READY_MS__', String(o.podReadyMs))
-      .replaceAll('__APISERVER_PORT__', String(o.apiserverPort));
+      .replaceAll('__APISERVER_PORT__', String(o.apiserverPort))
+      .replace(/__PORT_(\d)__/g, (_, i: string) => String(o.apiserverPort + Number(i)));
     writeFileSync(join(o.dir, 'kwok.yaml'), config);
     const r = spawnSync(
       join(bin, 'kwokctl'),
@@ -129,7 +130,16 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
       throw new Error(`kwokctl create cluster failed (${r.status}): ${r.stderr}`);
     }
     // kwokctl may exit 0 with a dead apiserver: check it ourselves.
-    await waitFor('kube-apiserver /readyz', 120_000, () => kubectl(o, ['get', '--raw', '/readyz']).trim() === 'ok');
+    try {
+      await waitFor('kube-apiserver /readyz', 120_000, () => kubectl(o, ['get', '--raw', '/readyz']).trim() === 'ok');
+    } catch (err) {
+      const logs = join(workdir(o), 'clusters', NAME, 'logs');
+      for (const f of existsSync(logs) ? readdirSync(logs) : []) {
+        console.error(`--- ${f} (last lines)\n${readFileSync(join(logs, f), 'utf8').split('\n').slice(-8).join('\n')}`);
+      }
+      down(o);
+      throw err;
+    }
     await waitFor('the default ServiceAccount', 60_000, () => kubectl(o, ['get', 'serviceaccount', 'default', '-o', 'name']).includes('default'));
   }
   await seed(o);
@@ -162,8 +172,9 @@ export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> 
     return ready === '2/2/2';
   });
   await waitFor('the nginx budget observed', 60_000, () => {
-    const pdb = kubectl(o, ['get', 'pdb', 'nginx-pdb', '-o', 'jsonpath={.status.currentHealthy}/{.status.observedGeneration}']);
-    return pdb === '2/1';
+    const pdb = kubectl(o, ['get', 'pdb', 'nginx-pdb', '-o', 'jsonpath={.status.currentHealthy}/{.status.desiredHealthy}/{.status.observedGeneration}/{.metadata.generation}']);
+    const [healthy, desired, observed, generation] = pdb.split('/');
+    return healthy === '2' && desired === '1' && observed === generation;
   });
 }
 

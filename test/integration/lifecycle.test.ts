@@ -6,14 +6,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { alive, clusterOptions, down, kubectl, livePids, up } from '../cluster/cluster.js';
 
+// Next to the shared test cluster (<repo>/.run/test/cluster2 by default), on its port + 100 (32743 by
+// default; 32943 with TEST_APISERVER_PORT=32843), or on $TEST_CLUSTER2_PORT: concurrent runs don't collide.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// TEST_CLUSTER2_PORT: another port when 32743 is taken (e.g. by a concurrent run).
-const o = clusterOptions({ dir: join(ROOT, '.run', 'test', 'cluster2'), apiserverPort: Number(process.env.TEST_CLUSTER2_PORT ?? 32743) });
+const env = process.env;
+const o = clusterOptions({
+  dir: join(dirname(env.K8S_RU_CLUSTER_DIR ?? join(ROOT, '.run', 'test', 'cluster')), 'cluster2'),
+  apiserverPort: Number(env.TEST_CLUSTER2_PORT ?? Number(env.K8S_RU_APISERVER_PORT ?? 32643) + 100),
+});
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
 
 after(() => down(o));
@@ -21,8 +26,25 @@ after(() => down(o));
 /** The program a pid runs (argv[0]'s base name). */
 const program = (pid: number) => basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
 
-/** Resolves true when nothing listens on 127.0.0.1:port (we could bind it ourselves). */
-function portFree(port: number): Promise<boolean> {
+/**
+ * Sockets LISTENing on `port` (any address), from /proc/net/tcp{,6}. Read from the kernel rather than
+ * by binding the port ourselves: ports from 32768 up are also ephemeral client ports on Linux, so a
+ * bind can fail because some unrelated connection happens to use the port locally.
+ */
+function listeners(port: number): string[] {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols[1]?.endsWith(hex) && cols[3] === '0A') // 0A = TCP_LISTEN
+      .map((cols) => cols[1]!),
+  );
+}
+
+/** Resolves true when we can bind 127.0.0.1:port ourselves. */
+function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
@@ -47,7 +69,8 @@ describe(`cluster lifecycle (second cluster on port ${o.apiserverPort})`, () => 
     down(o);
     assert.deepEqual(first.filter(alive), [], 'no process of the cluster is left running');
     assert.deepEqual(livePids(o), []);
-    assert.equal(await portFree(o.apiserverPort), true, `port ${o.apiserverPort} is free again`);
+    assert.deepEqual(listeners(o.apiserverPort), [], `nothing listens on port ${o.apiserverPort} any more`);
+    if (o.apiserverPort < 32768) assert.equal(await bindable(o.apiserverPort), true, `port ${o.apiserverPort} can be bound again`);
   });
 
   it('up works again after down', async () => {
