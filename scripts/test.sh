@@ -10,7 +10,11 @@ cd "$ROOT"
 
 RUN=${K8S_RU_TEST_RUN:-$ROOT/.run/test}
 mkdir -p "$RUN"
-selection=("$@")
+# Arguments starting with -- go to node's test runner (e.g. --test-name-pattern=abort).
+selection=() node_options=()
+for arg in "$@"; do
+  if [[ $arg == --* ]]; then node_options+=("$arg"); else selection+=("$arg"); fi
+done
 if [[ ${#selection[@]} -eq 0 ]]; then
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 elif [[ ${selection[0]} == unit ]]; then
@@ -40,4 +44,4 @@ if printf '%s\n' "${files[@]}" | grep -qE '^test/(integration|e2e)/'; then
   npx tsx test/cluster/cli.ts up
 fi
 
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${node_options[@]}" "${files[@]}"

@@ -58,7 +58,7 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   };
   const long = (seconds: number) =>
     proxyActivities<Activities>({
-      startToCloseTimeout: `${seconds + 120}s`,
+      startToCloseTimeout: `${seconds + 3600}s`, // heartbeats detect a dead worker long before this
       heartbeatTimeout: '10s',
       retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
     });

@@ -111,8 +111,10 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
     if (result.drained) return result;
     // Refusals need an operator: no point waiting for the deadline.
     if (blocked.length > 0 && blocked.every((b) => b.reason === 'unmanaged' || b.reason === 'local-storage')) return result;
-    if (Date.now() >= req.deadline) return result;
+    // The deadline bounds getting evictions accepted; pods already evicted are given their grace period.
     const onlyTerminating = blocked.every((b) => b.reason === 'terminating');
-    await hooks.sleep(Math.min(onlyTerminating ? 500 : (req.pollMs ?? 2000), Math.max(0, req.deadline - Date.now())));
+    const graceEnds = Math.max(0, ...plan.wait.map((p) => new Date(p.metadata?.deletionTimestamp ?? 0).getTime())) + 30_000;
+    if (Date.now() >= req.deadline && !(onlyTerminating && Date.now() < graceEnds)) return result;
+    await hooks.sleep(onlyTerminating ? 500 : Math.min(req.pollMs ?? 2000, Math.max(0, req.deadline - Date.now())));
   }
 }

@@ -7,8 +7,8 @@
  * Idempotent: a node already at the target version is left alone, so a retry after a crash never
  * replaces a node twice; a node found missing (crash between delete and create) is only registered.
  */
-import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { V1Node } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
 import type { NodeSnapshot } from '../../model/kube.js';
 import { sameVersion } from '../../model/versions.js';
 import { classify, type Kube, statusCode } from '../kube/client.js';
@@ -64,7 +64,12 @@ export async function replaceWithKwok(
     } catch (err) {
       if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `node ${name}`);
     }
-    while (await readNode(kube, name)) await sleepMs(200);
+    const gone = Date.now() + 60_000;
+    while (await readNode(kube, name)) {
+      if (Date.now() > gone) throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
+      hooks.heartbeat('waiting for the old node to go');
+      await hooks.sleep(200);
+    }
   }
   const until = Date.now() + delaySeconds * 1000;
   while (Date.now() < until) {

@@ -72,10 +72,16 @@ async function waitFor(what: string, timeoutMs: number, check: () => boolean): P
   }
 }
 
-/** True when the process runs (a zombie, dead but not yet reaped by its parent, does not count). */
+/**
+ * True while the process holds anything: a zombie whose other threads still run (and hold its
+ * sockets) counts as alive; a zombie with one thread left is dead, only not yet reaped.
+ */
 export function alive(pid: number): boolean {
   try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const state = /^State:\s+(\S)/m.exec(status)?.[1];
+    const threads = Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? '1');
+    return (state !== 'Z' && state !== 'X') || threads > 1;
   } catch {
     return false;
   }
@@ -194,5 +200,10 @@ export function down(o: ClusterOptions = clusterOptions()): void {
       // gone, as it should be
     }
   }
+  // A killed process takes a moment to let go of its ports: wait, then say if one is left.
+  const until = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  const left = pids.filter(alive);
+  if (left.length > 0) throw new Error(`cluster processes still running after down: ${left.join(', ')}`);
   rmSync(o.dir, { recursive: true, force: true });
 }

@@ -98,3 +98,21 @@ export async function until(
     await sleep(200);
   }
 }
+
+/** The workflow's result, or a failure carrying its last status when it takes longer than `timeoutMs`. */
+export async function resultWithin(handle: WorkflowHandle, timeoutMs = 180_000): Promise<UpgradeStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      handle
+        .query<UpgradeStatus>('status')
+        .then((s) => reject(new Error(`no result after ${timeoutMs / 1000} s; status: ${JSON.stringify(s)}`)))
+        .catch((err: unknown) => reject(new Error(`no result after ${timeoutMs / 1000} s (${String(err)})`)));
+    }, timeoutMs);
+  });
+  try {
+    return (await Promise.race([handle.result(), timeout])) as UpgradeStatus;
+  } finally {
+    clearTimeout(timer);
+  }
+}

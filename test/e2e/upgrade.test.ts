@@ -13,7 +13,7 @@ import { readRecord } from '../../activities/record/store.js';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { watchAvailability } from '../cluster/availability.js';
-import { closeHarness, CLUSTER, freshCluster, harness, type Harness, kube, kubeconfig, nodes, setBudget, startUpgrade, TARGET, until } from './support.js';
+import { closeHarness, CLUSTER, freshCluster, harness, type Harness, kube, kubeconfig, nodes, resultWithin, setBudget, startUpgrade, TARGET, until } from './support.js';
 
 let h: Harness;
 before(async () => {
@@ -47,7 +47,7 @@ describe('rolling upgrade end to end', () => {
     config.loadFromFile(kubeconfig());
     const availability = await watchAvailability(config, { namespace: 'default', selector: 'app=nginx', service: 'nginx-service', minAvailable: 1 });
     const handle = await startUpgrade(h);
-    const final = (await handle.result()) as UpgradeStatus;
+    const final = await resultWithin(handle);
     await availability.stop();
 
     assert.equal(final.phase, 'completed');
@@ -85,7 +85,7 @@ describe('rolling upgrade end to end', () => {
     }
     assert.equal((await until(handle, 'still paused', () => true)).done, paused.done);
     await handle.signal('resume');
-    const final = (await handle.result()) as UpgradeStatus;
+    const final = await resultWithin(handle);
     assert.equal(final.phase, 'completed');
     await keepHistory('pause-resume', handle.workflowId);
   });
@@ -98,7 +98,7 @@ describe('rolling upgrade end to end', () => {
     const node = draining.nodes.find((n) => n.step === 'drain' && withNginx.includes(n.name))?.name ?? '';
     await sleep(1500); // evictions are being refused now
     await handle.signal('abort', { reason: 'e2e' });
-    const final = (await handle.result()) as UpgradeStatus;
+    const final = await resultWithin(handle);
     assert.equal(final.phase, 'aborted');
     assert.equal(final.clusterStatus, 'UPDATE_ABORTED');
     const live = await nodes();
@@ -124,7 +124,7 @@ describe('rolling upgrade end to end', () => {
     assert.equal(pods.items.length, 1);
     setBudget(1);
     await handle.signal('resume');
-    const final = (await handle.result()) as UpgradeStatus;
+    const final = await resultWithin(handle);
     assert.equal(final.phase, 'completed');
     assert.ok((await nodes()).every((n) => n.kubeletVersion === 'v1.12.7' && !n.unschedulable));
     await keepHistory('blocked-budget-resume', handle.workflowId);
