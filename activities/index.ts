@@ -34,12 +34,21 @@ export function createActivities() {
     async planUpgrade(input: { cluster: string; fromVersion: string; toVersion: string; options: UpgradeOptions }) {
       const cluster = findCluster(loadCatalogue(), input.cluster);
       const replaceSeconds = cluster.replace.provider === 'kwok' ? cluster.replace.delaySeconds : 120;
-      return await planUpgrade(kubeFor(input.cluster), input.fromVersion, input.toVersion, input.options, replaceSeconds);
+      return await planUpgrade(
+        kubeFor(input.cluster),
+        input.fromVersion,
+        input.toVersion,
+        input.options,
+        replaceSeconds,
+      );
     },
 
     /** The health gate, retried inside until healthy or its timeout; returns the last result. */
     async healthGate(input: { cluster: string; timeoutSeconds: number } & GateRequest) {
-      return await gateUntilHealthy(kubeFor(input.cluster), input, input.timeoutSeconds * 1000, { sleep, heartbeat: beat });
+      return await gateUntilHealthy(kubeFor(input.cluster), input, input.timeoutSeconds * 1000, {
+        sleep,
+        heartbeat: beat,
+      });
     },
 
     /** Every node with its version and state (for the status at the end). */
@@ -48,9 +57,16 @@ export function createActivities() {
     },
 
     /** Records the node's state before the upgrade touches it. */
-    async snapshotNode(input: { cluster: string; node: string }): Promise<{ snapshot: NodeSnapshot; state: NodeState }> {
+    async snapshotNode(input: {
+      cluster: string;
+      node: string;
+    }): Promise<{ snapshot: NodeSnapshot; state: NodeState }> {
       const node = await readNode(kubeFor(input.cluster), input.node);
-      if (!node) throw ApplicationFailure.nonRetryable(`node ${input.node} does not exist in cluster ${input.cluster}`, 'NodeNotFound');
+      if (!node)
+        throw ApplicationFailure.nonRetryable(
+          `node ${input.node} does not exist in cluster ${input.cluster}`,
+          'NodeNotFound',
+        );
       return { snapshot: snapshotOf(node), state: nodeState(node) };
     },
 
@@ -74,7 +90,14 @@ export function createActivities() {
       const ctx = Context.current();
       const hooks = { heartbeat: beat, sleep, signal: ctx.cancellationSignal };
       if (cluster.replace.provider === 'kwok') {
-        return await replaceWithKwok(kube, input.snapshot, input.targetVersion, input.upgradeId, cluster.replace.delaySeconds, hooks);
+        return await replaceWithKwok(
+          kube,
+          input.snapshot,
+          input.targetVersion,
+          input.upgradeId,
+          cluster.replace.delaySeconds,
+          hooks,
+        );
       }
       const node = await readNode(kube, input.snapshot.name);
       if (node && sameVersion(node.status?.nodeInfo?.kubeletVersion ?? '', input.targetVersion)) {
@@ -82,21 +105,36 @@ export function createActivities() {
       }
       return await replaceWithCommand(
         cluster.replace.command,
-        { node: input.snapshot.name, targetVersion: input.targetVersion, cluster: cluster.name, kubeconfig: cluster.kubeconfig },
+        {
+          node: input.snapshot.name,
+          targetVersion: input.targetVersion,
+          cluster: cluster.name,
+          kubeconfig: cluster.kubeconfig,
+        },
         cluster.replace.timeoutSeconds,
         hooks,
       );
     },
 
     async waitNodeReady(input: { cluster: string; node: string; targetVersion: string; timeoutSeconds: number }) {
-      return await waitNodeReady(kubeFor(input.cluster), input.node, input.targetVersion, input.timeoutSeconds * 1000, { heartbeat: beat, sleep });
+      return await waitNodeReady(kubeFor(input.cluster), input.node, input.targetVersion, input.timeoutSeconds * 1000, {
+        heartbeat: beat,
+        sleep,
+      });
     },
 
     /** Updates the cluster's record (what `status` shows when no upgrade runs). */
-    async recordStatus(input: { cluster: string; patch: Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>> }): Promise<ClusterRecord> {
+    async recordStatus(input: {
+      cluster: string;
+      patch: Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>>;
+    }): Promise<ClusterRecord> {
       const catalogue = loadCatalogue();
       const cluster = findCluster(catalogue, input.cluster);
-      const record: ClusterRecord = { ...readRecord(catalogue, cluster), ...input.patch, updated_at: new Date().toISOString() };
+      const record: ClusterRecord = {
+        ...readRecord(catalogue, cluster),
+        ...input.patch,
+        updated_at: new Date().toISOString(),
+      };
       writeRecord(record);
       return record;
     },

@@ -24,7 +24,11 @@ async function once(url: string, timeoutMs: number): Promise<string | undefined>
 }
 
 /** Probes until `successes` in a row or `maxAttempts` tries. */
-export async function runProbe(probe: Probe, sleep: (ms: number) => Promise<void>, maxAttempts = 30): Promise<ProbeRun> {
+export async function runProbe(
+  probe: Probe,
+  sleep: (ms: number) => Promise<void>,
+  maxAttempts = 30,
+): Promise<ProbeRun> {
   const need = probe.successes ?? 3;
   const run: ProbeRun = { url: probe.url, ok: false, attempts: 0, failures: 0 };
   let streak = 0;

@@ -4,13 +4,26 @@ import type { ClusterRecord } from '../model/record.js';
 import type { NodeProgress, UpgradeStatus } from '../model/status.js';
 import { fields, table } from './table.js';
 
-export function clusterShow(cluster: Cluster, template: ClusterTemplate, record: ClusterRecord, upgrade?: UpgradeStatus): string {
+export function clusterShow(
+  cluster: Cluster,
+  template: ClusterTemplate,
+  record: ClusterRecord,
+  upgrade?: UpgradeStatus,
+): string {
   const running = upgrade && !['completed', 'aborted', 'failed'].includes(upgrade.phase);
   const status = running ? upgrade.clusterStatus : record.status;
   return fields([
     ['status', status],
-    ['status_reason', running ? (upgrade.pausedReason ?? `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`) : record.status_reason],
-    ['health_status', record.health_status ?? (upgrade?.lastGate ? (upgrade.lastGate.healthy ? 'HEALTHY' : 'UNHEALTHY') : 'UNKNOWN')],
+    [
+      'status_reason',
+      running
+        ? (upgrade.pausedReason ?? `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`)
+        : record.status_reason,
+    ],
+    [
+      'health_status',
+      record.health_status ?? (upgrade?.lastGate ? (upgrade.lastGate.healthy ? 'HEALTHY' : 'UNHEALTHY') : 'UNKNOWN'),
+    ],
     ['cluster_template_id', template.uuid],
     ['uuid', cluster.uuid],
     ['name', cluster.name],
@@ -20,13 +33,22 @@ export function clusterShow(cluster: Cluster, template: ClusterTemplate, record:
     ['master_count', cluster.master_count ?? ''],
     ['node_count', cluster.node_count ?? ''],
     ['updated_at', record.updated_at],
-    ['upgrade', upgrade ? `${upgrade.workflowId}: ${upgrade.phase} (${upgrade.fromVersion ?? '?'} → ${upgrade.toVersion ?? '?'})` : ''],
-    ['health_status_reason', upgrade?.lastGate ? Object.fromEntries(upgrade.lastGate.checks.map((c) => [c.name, c.ok ? 'ok' : c.detail])) : ''],
+    [
+      'upgrade',
+      upgrade
+        ? `${upgrade.workflowId}: ${upgrade.phase} (${upgrade.fromVersion ?? '?'} → ${upgrade.toVersion ?? '?'})`
+        : '',
+    ],
+    [
+      'health_status_reason',
+      upgrade?.lastGate ? Object.fromEntries(upgrade.lastGate.checks.map((c) => [c.name, c.ok ? 'ok' : c.detail])) : '',
+    ],
     ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
   ]);
 }
 
-const state = (n: NodeProgress) => `${n.step}${n.cordoned ? ', cordoned' : ''}${n.podsLeft ? `, ${n.podsLeft} pods left` : ''}`;
+const state = (n: NodeProgress) =>
+  `${n.step}${n.cordoned ? ', cordoned' : ''}${n.podsLeft ? `, ${n.podsLeft} pods left` : ''}`;
 
 export function nodeTable(nodes: NodeProgress[]): string {
   return table(

@@ -50,7 +50,9 @@ export async function runningUpgrade(c: Client, cluster: string) {
   try {
     const d = await handle.describe();
     if (d.status.name !== 'RUNNING') {
-      throw new Error(`no upgrade of cluster ${cluster} is running (the last one, ${d.workflowId}, is ${d.status.name})`);
+      throw new Error(
+        `no upgrade of cluster ${cluster} is running (the last one, ${d.workflowId}, is ${d.status.name})`,
+      );
     }
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Error(`no upgrade of cluster ${cluster} was ever started`);

@@ -11,7 +11,11 @@ import { queryStatus, upgradeId } from './upgrades.js';
 
 const ENDED = ['completed', 'aborted', 'failed'];
 
-export async function watch(c: Client, cluster: string, out: NodeJS.WriteStream = process.stdout): Promise<UpgradeStatus | undefined> {
+export async function watch(
+  c: Client,
+  cluster: string,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<UpgradeStatus | undefined> {
   const bars = new cliProgress.MultiBar(
     {
       format: ' {bar} {value}/{total} nodes | {phase} {current}',
@@ -54,7 +58,10 @@ export async function watch(c: Client, cluster: string, out: NodeJS.WriteStream 
         bar?.update(s.done, { phase: s.phase, current: s.current.join(', ') });
         if (ENDED.includes(s.phase)) return s;
       }
-      const d = await c.workflow.getHandle(upgradeId(cluster)).describe().catch(() => undefined);
+      const d = await c.workflow
+        .getHandle(upgradeId(cluster))
+        .describe()
+        .catch(() => undefined);
       if (d && d.status.name !== 'RUNNING' && (!s || !ENDED.includes(s.phase))) {
         return await queryStatus(c, cluster).catch(() => last);
       }

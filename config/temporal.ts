@@ -46,7 +46,9 @@ function file(path: string, what: string): Buffer {
 function tls(s: TemporalSettings) {
   if (!s.tlsCa && !s.tlsCert && !s.tlsKey && !s.apiKey) return undefined;
   if (Boolean(s.tlsCert) !== Boolean(s.tlsKey)) {
-    throw new Error('a TLS client certificate needs its key and the key its certificate (TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY)');
+    throw new Error(
+      'a TLS client certificate needs its key and the key its certificate (TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY)',
+    );
   }
   return {
     serverNameOverride: s.tlsServerName,

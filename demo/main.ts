@@ -36,9 +36,12 @@ quietRuntime('WARN');
 let stopWorker = async () => undefined as void;
 try {
   step(`Temporal dev server (127.0.0.1:${temporalPort}, Web UI on port ${Number(temporalPort) + 1000})`);
-  execFileSync('bash', [script, 'start', temporalDir], { stdio: 'inherit', env: { ...process.env, TEMPORAL_PORT: temporalPort } });
+  execFileSync('bash', [script, 'start', temporalDir], {
+    stdio: 'inherit',
+    env: { ...process.env, TEMPORAL_PORT: temporalPort },
+  });
 
-  step('local cluster: Kubernetes 1.33 control plane + kwok nodes, the seed\'s nginx example');
+  step("local cluster: Kubernetes 1.33 control plane + kwok nodes, the seed's nginx example");
   await up(cluster);
 
   step('worker on task queue k8s-rolling-upgrade');
@@ -54,7 +57,12 @@ try {
 
   const config = new KubeConfig();
   config.loadFromFile(kubeconfigPath(cluster));
-  const availability = await watchAvailability(config, { namespace: 'default', selector: 'app=nginx', service: 'nginx-service', minAvailable: 1 });
+  const availability = await watchAvailability(config, {
+    namespace: 'default',
+    selector: 'app=nginx',
+    service: 'nginx-service',
+    minAvailable: 1,
+  });
 
   step(`openstack coe cluster upgrade ${CLUSTER} ${TEMPLATE}  (workflow ${upgradeId(CLUSTER)})`);
   const c = await client();

@@ -9,8 +9,7 @@ export interface ClusterTemplate {
 
 /** How a node is replaced by a new one at the target version. */
 export type ReplaceProvider =
-  | { provider: 'kwok'; delaySeconds: number }
-  | { provider: 'command'; command: string; timeoutSeconds: number };
+  { provider: 'kwok'; delaySeconds: number } | { provider: 'command'; command: string; timeoutSeconds: number };
 
 export interface Cluster {
   name: string;

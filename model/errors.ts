@@ -21,12 +21,9 @@ export class UnknownClusterError extends ApplicationFailure {
     readonly cluster: string,
     known: string[],
   ) {
-    super(
-      `unknown cluster "${cluster}"; the catalogue has: ${known.join(', ') || '(none)'}`,
-      'UnknownCluster',
-      true,
-      [{ cluster, known }],
-    );
+    super(`unknown cluster "${cluster}"; the catalogue has: ${known.join(', ') || '(none)'}`, 'UnknownCluster', true, [
+      { cluster, known },
+    ]);
   }
 }
 

@@ -3,14 +3,7 @@ import type { ClusterStatusName } from './catalogue.js';
 import type { BlockedPod, GateResult, NodeRole } from './kube.js';
 
 export type Phase =
-  | 'validating'
-  | 'preflight'
-  | 'upgrading'
-  | 'paused'
-  | 'final-gate'
-  | 'completed'
-  | 'aborted'
-  | 'failed';
+  'validating' | 'preflight' | 'upgrading' | 'paused' | 'final-gate' | 'completed' | 'aborted' | 'failed';
 
 export type NodeStep =
   | 'pending'

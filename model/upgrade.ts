@@ -83,8 +83,22 @@ export interface UpgradePlan {
   cluster: string;
   fromVersion: string;
   toVersion: string;
-  nodes: { name: string; role: 'control-plane' | 'worker'; kubeletVersion: string; ready: boolean; unschedulable: boolean; action: 'upgrade' | 'skip' }[];
-  budgets: { name: string; disruptionsAllowed: number; currentHealthy: number; desiredHealthy: number; expectedPods: number; neverAllows: boolean }[];
+  nodes: {
+    name: string;
+    role: 'control-plane' | 'worker';
+    kubeletVersion: string;
+    ready: boolean;
+    unschedulable: boolean;
+    action: 'upgrade' | 'skip';
+  }[];
+  budgets: {
+    name: string;
+    disruptionsAllowed: number;
+    currentHealthy: number;
+    desiredHealthy: number;
+    expectedPods: number;
+    neverAllows: boolean;
+  }[];
   /** workloads the upgrade will interrupt or that will block it (the seed's caveat) */
   warnings: string[];
   estimateSeconds: number;

@@ -40,11 +40,12 @@ export const DESCRIPTIONS = {
   pause: 'Pause before the next node (never mid-node). Input: {"reason": "..."} (optional).',
   resume: 'Resume a paused upgrade; re-checks the health gate when a failed gate paused it.',
   abort: 'Abort at the next safe point; nodes being worked on are restored (uncordoned) to their prior state.',
-  status: 'Progress: phase, current node and step, nodes done/remaining with versions, blocked pods, last gate, errors.',
+  status:
+    'Progress: phase, current node and step, nodes done/remaining with versions, blocked pods, last gate, errors.',
   retryDrain: 'Retry the blocked drain of {"node": NAME}, optionally with {"timeoutSeconds": N}.',
   forceDrain: 'Delete (not evict) the pods blocking the drain of {"node": NAME}: budgets are bypassed.',
   skipNode: 'Skip the blocked {"node": NAME}: uncordon it at its old version and go on.',
   nodeProgress: 'Internal: a nodeUpgrade child reports its progress.',
-  drainDecision: 'Internal: the operator decision for this node\'s blocked drain.',
+  drainDecision: "Internal: the operator decision for this node's blocked drain.",
   abortNode: 'Internal: abort this node at its next safe point.',
 } as const;

@@ -3,15 +3,28 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULTS, type UpgradeOptions, type UpgradeRequest } from '../model/upgrade.js';
 
 const KNOWN = new Set([
-  'cluster', 'template', 'allowSkew', 'maxUnavailable', 'drainTimeoutSeconds', 'onDrainTimeout',
-  'gracePeriodSeconds', 'deleteEmptyDirData', 'force', 'soakSeconds', 'nodeReadyTimeoutSeconds',
-  'gateTimeoutSeconds', 'probes',
+  'cluster',
+  'template',
+  'allowSkew',
+  'maxUnavailable',
+  'drainTimeoutSeconds',
+  'onDrainTimeout',
+  'gracePeriodSeconds',
+  'deleteEmptyDirData',
+  'force',
+  'soakSeconds',
+  'nodeReadyTimeoutSeconds',
+  'gateTimeoutSeconds',
+  'probes',
 ]);
 
 export function checkRequest(raw: unknown): { request: UpgradeRequest; options: UpgradeOptions } {
   const problems: string[] = [];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw ApplicationFailure.nonRetryable('invalid upgrade input: expected a JSON object like {"cluster": "...", "template": "..."}', 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(
+      'invalid upgrade input: expected a JSON object like {"cluster": "...", "template": "..."}',
+      'InvalidInput',
+    );
   }
   const r = raw as Record<string, unknown>;
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k));
@@ -33,7 +46,12 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
   if (
     mu !== undefined &&
     !(typeof mu === 'number' && Number.isInteger(mu) && mu >= 1) &&
-    !(typeof mu === 'string' && /^\d+(\.\d+)?%$/.test(mu) && Number(mu.slice(0, -1)) > 0 && Number(mu.slice(0, -1)) <= 100)
+    !(
+      typeof mu === 'string' &&
+      /^\d+(\.\d+)?%$/.test(mu) &&
+      Number(mu.slice(0, -1)) > 0 &&
+      Number(mu.slice(0, -1)) <= 100
+    )
   ) {
     problems.push('"maxUnavailable" must be a whole number >= 1 or a percentage such as "10%"');
   }

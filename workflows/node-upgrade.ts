@@ -44,13 +44,21 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   let aborted = false;
   let decision: DrainDecision | undefined;
   let drainScope: CancellationScope | undefined;
-  setHandler(abortNode, () => {
-    aborted = true;
-    drainScope?.cancel();
-  }, { description: DESCRIPTIONS.abortNode });
-  setHandler(drainDecision, (d) => {
-    decision = d;
-  }, { description: DESCRIPTIONS.drainDecision });
+  setHandler(
+    abortNode,
+    () => {
+      aborted = true;
+      drainScope?.cancel();
+    },
+    { description: DESCRIPTIONS.abortNode },
+  );
+  setHandler(
+    drainDecision,
+    (d) => {
+      decision = d;
+    },
+    { description: DESCRIPTIONS.drainDecision },
+  );
 
   const parent = getExternalWorkflowHandle(workflowInfo().parent?.workflowId ?? upgradeId);
   const report = async (r: Omit<NodeReport, 'name'>) => {
@@ -66,7 +74,12 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   if (aborted) return 'aborted';
   const { snapshot, state } = await quick.snapshotNode({ cluster, node });
   if (sameVersion(state.kubeletVersion, toVersion) && !state.unschedulable) {
-    await report({ step: 'done', version: state.kubeletVersion, cordoned: false, detail: 'already at the target version' });
+    await report({
+      step: 'done',
+      version: state.kubeletVersion,
+      cordoned: false,
+      detail: 'already at the target version',
+    });
     return 'already-upgraded';
   }
 
@@ -110,13 +123,23 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
       }
       if (options.onDrainTimeout === 'abort') throw new Aborted();
       decision = undefined;
-      await report({ step: 'blocked', podsLeft: result.podsLeft, blocked: result.blocked, detail: `drain blocked after ${timeout} s` });
+      await report({
+        step: 'blocked',
+        podsLeft: result.podsLeft,
+        blocked: result.blocked,
+        detail: `drain blocked after ${timeout} s`,
+      });
       await condition(() => decision !== undefined || aborted);
       if (aborted || !decision) throw new Aborted();
       const d: DrainDecision = decision;
       if (d.action === 'skip') {
         await restore(snapshot);
-        await report({ step: 'skipped', cordoned: snapshot.unschedulable, blocked: [], detail: 'skipped by the operator: left at its old version' });
+        await report({
+          step: 'skipped',
+          cordoned: snapshot.unschedulable,
+          blocked: [],
+          detail: 'skipped by the operator: left at its old version',
+        });
         return 'skipped';
       }
       if (d.action === 'force') deletePods = true;
@@ -140,10 +163,18 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   } catch (err) {
     await restore(snapshot);
     if (err instanceof Aborted) {
-      await report({ step: 'restored', cordoned: snapshot.unschedulable, detail: 'aborted: restored to its prior state' });
+      await report({
+        step: 'restored',
+        cordoned: snapshot.unschedulable,
+        detail: 'aborted: restored to its prior state',
+      });
       return 'aborted';
     }
-    await report({ step: 'failed', cordoned: snapshot.unschedulable, detail: err instanceof Error ? err.message : String(err) });
+    await report({
+      step: 'failed',
+      cordoned: snapshot.unschedulable,
+      detail: err instanceof Error ? err.message : String(err),
+    });
     throw err;
   }
 }

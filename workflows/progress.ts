@@ -35,7 +35,12 @@ export function details(status: UpgradeStatus): string {
     );
   }
   if (status.lastGate && !status.lastGate.healthy) {
-    lines.push(`last gate: ${status.lastGate.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+    lines.push(
+      `last gate: ${status.lastGate.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}: ${c.detail}`)
+        .join('; ')}`,
+    );
   }
   return lines.join('\n');
 }

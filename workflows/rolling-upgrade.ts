@@ -74,7 +74,10 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
   const childId = (node: string) => `${upgradeId}/${node}`;
   const refresh = () => setCurrentDetails(details(st));
   const blockedNodes = () => st.nodes.filter((n) => n.step === 'blocked');
-  const signalChild = async (node: string, send: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) => {
+  const signalChild = async (
+    node: string,
+    send: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+  ) => {
     try {
       await send(getExternalWorkflowHandle(childId(node)));
     } catch {
@@ -84,41 +87,59 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
 
   // Handlers first, so no message is missed.
   setHandler(status, () => st, { description: DESCRIPTIONS.status });
-  setHandler(pause, (r) => {
-    pauseReason = r?.reason ? `paused by the operator: ${r.reason}` : 'paused by the operator';
-  }, { description: DESCRIPTIONS.pause });
-  setHandler(resume, async () => {
-    pauseReason = undefined;
-    // A blocked drain is a pause too: resume retries it.
-    await Promise.all(blockedNodes().map((n) => {
-      n.step = 'drain';
-      return signalChild(n.name, (h) => h.signal(drainDecision, { action: 'retry' }));
-    }));
-    refresh();
-  }, { description: DESCRIPTIONS.resume });
-  setHandler(abort, async (r) => {
-    if (st.abortRequested) return;
-    st.abortRequested = true;
-    st.errors.push(r?.reason ? `abort requested: ${r.reason}` : 'abort requested by the operator');
-    await Promise.all(st.current.map((node) => signalChild(node, (h) => h.signal(abortNode))));
-    refresh();
-  }, { description: DESCRIPTIONS.abort });
-  setHandler(nodeProgress, (report) => {
-    applyReport(st, report);
-    const blocked = blockedNodes();
-    if (blocked.length > 0 && st.phase === 'upgrading') {
-      st.phase = 'paused';
-      st.clusterStatus = 'UPDATE_PAUSED';
-    }
-    if (blocked.length > 0) {
-      st.pausedReason = `drain blocked on ${blocked.map((n) => n.name).join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`;
-    } else if (st.phase === 'paused' && !pauseReason) {
-      st.phase = 'upgrading';
-      st.clusterStatus = 'UPDATE_IN_PROGRESS';
-      st.pausedReason = undefined;
-    }
-    refresh();
-  }, { description: DESCRIPTIONS.nodeProgress });
+  setHandler(
+    pause,
+    (r) => {
+      pauseReason = r?.reason ? `paused by the operator: ${r.reason}` : 'paused by the operator';
+    },
+    { description: DESCRIPTIONS.pause },
+  );
+  setHandler(
+    resume,
+    async () => {
+      pauseReason = undefined;
+      // A blocked drain is a pause too: resume retries it.
+      await Promise.all(
+        blockedNodes().map((n) => {
+          n.step = 'drain';
+          return signalChild(n.name, (h) => h.signal(drainDecision, { action: 'retry' }));
+        }),
+      );
+      refresh();
+    },
+    { description: DESCRIPTIONS.resume },
+  );
+  setHandler(
+    abort,
+    async (r) => {
+      if (st.abortRequested) return;
+      st.abortRequested = true;
+      st.errors.push(r?.reason ? `abort requested: ${r.reason}` : 'abort requested by the operator');
+      await Promise.all(st.current.map((node) => signalChild(node, (h) => h.signal(abortNode))));
+      refresh();
+    },
+    { description: DESCRIPTIONS.abort },
+  );
+  setHandler(
+    nodeProgress,
+    (report) => {
+      applyReport(st, report);
+      const blocked = blockedNodes();
+      if (blocked.length > 0 && st.phase === 'upgrading') {
+        st.phase = 'paused';
+        st.clusterStatus = 'UPDATE_PAUSED';
+      }
+      if (blocked.length > 0) {
+        st.pausedReason = `drain blocked on ${blocked.map((n) => n.name).join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`;
+      } else if (st.phase === 'paused' && !pauseReason) {
+        st.phase = 'upgrading';
+        st.clusterStatus = 'UPDATE_IN_PROGRESS';
+        st.pausedReason = undefined;
+      }
+      refresh();
+    },
+    { description: DESCRIPTIONS.nodeProgress },
+  );
 
   const mustBeBlocked = ({ node }: { node: string }) => {
     const n = st.nodes.find((x) => x.name === node);
@@ -131,12 +152,13 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
       );
     }
   };
-  const decide = (action: 'retry' | 'force' | 'skip', message: string) => async (req: { node: string; timeoutSeconds?: number }) => {
-    const n = st.nodes.find((x) => x.name === req.node);
-    if (n) n.step = action === 'skip' ? 'uncordon' : 'drain';
-    await signalChild(req.node, (h) => h.signal(drainDecision, { action, timeoutSeconds: req.timeoutSeconds }));
-    return `${message} ${req.node}`;
-  };
+  const decide =
+    (action: 'retry' | 'force' | 'skip', message: string) => async (req: { node: string; timeoutSeconds?: number }) => {
+      const n = st.nodes.find((x) => x.name === req.node);
+      if (n) n.step = action === 'skip' ? 'uncordon' : 'drain';
+      await signalChild(req.node, (h) => h.signal(drainDecision, { action, timeoutSeconds: req.timeoutSeconds }));
+      return `${message} ${req.node}`;
+    };
   setHandler(retryDrain, decide('retry', 'retrying the drain of'), {
     description: DESCRIPTIONS.retryDrain,
     validator: (req) => {
@@ -146,7 +168,10 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
       }
     },
   });
-  setHandler(forceDrain, decide('force', 'deleting the blocking pods of'), { description: DESCRIPTIONS.forceDrain, validator: mustBeBlocked });
+  setHandler(forceDrain, decide('force', 'deleting the blocking pods of'), {
+    description: DESCRIPTIONS.forceDrain,
+    validator: mustBeBlocked,
+  });
   setHandler(skipNode, decide('skip', 'skipping'), { description: DESCRIPTIONS.skipNode, validator: mustBeBlocked });
 
   const record = async (patch: Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>>) => {
@@ -185,7 +210,10 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
       });
       refresh();
       if (st.lastGate.healthy) return;
-      pauseReason = `health gate failed after ${what}: ${st.lastGate.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}`;
+      pauseReason = `health gate failed after ${what}: ${st.lastGate.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}: ${c.detail}`)
+        .join('; ')}`;
       await safePoint();
     }
   };
@@ -222,10 +250,20 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
 
   refresh();
   const valid = await act.validateUpgrade(request);
-  Object.assign(st, { fromTemplate: valid.fromTemplate, fromVersion: valid.fromVersion, toVersion: valid.toVersion, toTemplate: valid.toTemplate });
+  Object.assign(st, {
+    fromTemplate: valid.fromTemplate,
+    fromVersion: valid.fromVersion,
+    toVersion: valid.toVersion,
+    toTemplate: valid.toTemplate,
+  });
   st.phase = 'preflight';
   refresh();
-  const plan = await preflight.planUpgrade({ cluster: valid.cluster, fromVersion: valid.fromVersion, toVersion: valid.toVersion, options });
+  const plan = await preflight.planUpgrade({
+    cluster: valid.cluster,
+    fromVersion: valid.fromVersion,
+    toVersion: valid.toVersion,
+    options,
+  });
   st.warnings = plan.warnings;
   st.nodes = plan.nodes.map((n) => ({
     name: n.name,
@@ -236,11 +274,18 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     detail: n.action === 'skip' ? 'already at the target version' : undefined,
   }));
   recount(st);
-  st.lastGate = await gates.healthGate({ cluster: valid.cluster, timeoutSeconds: Math.min(options.gateTimeoutSeconds, 60), probes: options.probes });
+  st.lastGate = await gates.healthGate({
+    cluster: valid.cluster,
+    timeoutSeconds: Math.min(options.gateTimeoutSeconds, 60),
+    probes: options.probes,
+  });
   if (!st.lastGate.healthy) {
     throw ApplicationFailure.nonRetryable(
       `cluster ${valid.cluster} is unhealthy; refusing to start the upgrade: ` +
-        st.lastGate.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; '),
+        st.lastGate.checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.name}: ${c.detail}`)
+          .join('; '),
       'UnhealthyCluster',
       st.lastGate,
     );
@@ -248,9 +293,14 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
 
   st.phase = 'upgrading';
   st.clusterStatus = 'UPDATE_IN_PROGRESS';
-  await record({ status: 'UPDATE_IN_PROGRESS', status_reason: `upgrading to ${valid.toTemplate}`, target_template: valid.toTemplate });
+  await record({
+    status: 'UPDATE_IN_PROGRESS',
+    status_reason: `upgrading to ${valid.toTemplate}`,
+    target_template: valid.toTemplate,
+  });
   try {
-    const pending = (role: string) => st.nodes.filter((n) => n.role === role && n.step === 'pending').map((n) => n.name);
+    const pending = (role: string) =>
+      st.nodes.filter((n) => n.role === role && n.step === 'pending').map((n) => n.name);
     for (const node of pending('control-plane')) {
       await safePoint();
       await upgradeBatch([node]);
@@ -275,7 +325,12 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
       await record({ status: 'UPDATE_ABORTED', status_reason: `aborted by the operator; nodes: ${versions()}` });
       return st;
     }
-    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    const message =
+      err instanceof Error
+        ? err.cause instanceof Error
+          ? `${err.message}: ${err.cause.message}`
+          : err.message
+        : String(err);
     st.phase = 'failed';
     st.clusterStatus = 'UPDATE_FAILED';
     st.errors.push(message);

@@ -146,13 +146,21 @@ export function loadCatalogue(path: string = cataloguePath()): Catalogue {
 /** Finds a template by name or uuid. */
 export function findTemplate(catalogue: Catalogue, nameOrId: string): ClusterTemplate {
   const found = catalogue.templates.find((t) => t.name === nameOrId || t.uuid === nameOrId);
-  if (!found) throw new UnknownTemplateError(nameOrId, catalogue.templates.map((t) => t.name));
+  if (!found)
+    throw new UnknownTemplateError(
+      nameOrId,
+      catalogue.templates.map((t) => t.name),
+    );
   return found;
 }
 
 /** Finds a cluster by name or uuid. */
 export function findCluster(catalogue: Catalogue, nameOrId: string): Cluster {
   const found = catalogue.clusters.find((c) => c.name === nameOrId || c.uuid === nameOrId);
-  if (!found) throw new UnknownClusterError(nameOrId, catalogue.clusters.map((c) => c.name));
+  if (!found)
+    throw new UnknownClusterError(
+      nameOrId,
+      catalogue.clusters.map((c) => c.name),
+    );
   return found;
 }

@@ -54,7 +54,8 @@ export function apiMessage(err: unknown): string {
   if (err instanceof ApiException) {
     try {
       const body = typeof err.body === 'string' ? (JSON.parse(err.body) as { message?: string }) : err.body;
-      if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
+      if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string')
+        return body.message;
     } catch {
       // not JSON
     }

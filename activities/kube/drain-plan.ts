@@ -47,7 +47,11 @@ const localStorage: Filter = (pod, o) =>
 
 const unmanaged: Filter = (pod, o) =>
   !o.force && !pod.metadata?.ownerReferences?.some((r) => r.controller)
-    ? { action: 'refuse', reason: 'unmanaged', message: 'not managed by a controller: it would not come back (use force)' }
+    ? {
+        action: 'refuse',
+        reason: 'unmanaged',
+        message: 'not managed by a controller: it would not come back (use force)',
+      }
     : undefined;
 
 const FILTERS: Filter[] = [terminating, finished, daemonSet, mirror, localStorage, unmanaged];
@@ -84,5 +88,8 @@ export function planDrain(pods: V1Pod[], options: DrainOptions): DrainPlan {
 export function refusalSummary(plan: DrainPlan): string[] {
   const groups = new Map<string, string[]>();
   for (const r of plan.refused) groups.set(r.message, [...(groups.get(r.message) ?? []), r.pod]);
-  return [...groups].map(([message, pods]) => `cannot evict pods that ${message.replace(/^uses/, 'use').replace(/^not/, 'are not')}: ${pods.join(', ')}`);
+  return [...groups].map(
+    ([message, pods]) =>
+      `cannot evict pods that ${message.replace(/^uses/, 'use').replace(/^not/, 'are not')}: ${pods.join(', ')}`,
+  );
 }

@@ -46,10 +46,16 @@ async function budgets(kube: Kube): Promise<V1PodDisruptionBudget[]> {
 }
 
 /** One eviction (or deletion); returns the reason it is blocked, or undefined when it went through. */
-async function remove(kube: Kube, pod: V1Pod, req: DrainRequest, all: () => Promise<V1PodDisruptionBudget[]>): Promise<BlockedPod | undefined> {
+async function remove(
+  kube: Kube,
+  pod: V1Pod,
+  req: DrainRequest,
+  all: () => Promise<V1PodDisruptionBudget[]>,
+): Promise<BlockedPod | undefined> {
   const name = pod.metadata?.name ?? '';
   const namespace = pod.metadata?.namespace ?? '';
-  const deleteOptions = req.gracePeriodSeconds === undefined ? undefined : { gracePeriodSeconds: req.gracePeriodSeconds };
+  const deleteOptions =
+    req.gracePeriodSeconds === undefined ? undefined : { gracePeriodSeconds: req.gracePeriodSeconds };
   try {
     if (req.deletePods) {
       await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: req.gracePeriodSeconds });
@@ -90,8 +96,15 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
   const all = async () => (budgetCache ??= await budgets(kube));
   for (;;) {
     budgetCache = undefined;
-    const plan = planDrain(await podsOn(kube, req.node), { deleteEmptyDirData: req.deleteEmptyDirData, force: req.force || req.deletePods === true });
-    const blocked: BlockedPod[] = plan.refused.map((r) => ({ pod: r.pod, reason: r.reason, message: `cannot evict: ${r.message}` }));
+    const plan = planDrain(await podsOn(kube, req.node), {
+      deleteEmptyDirData: req.deleteEmptyDirData,
+      force: req.force || req.deletePods === true,
+    });
+    const blocked: BlockedPod[] = plan.refused.map((r) => ({
+      pod: r.pod,
+      reason: r.reason,
+      message: `cannot evict: ${r.message}`,
+    }));
     for (const pod of plan.evict) {
       const uid = pod.metadata?.uid ?? '';
       if (requested.has(uid)) {
@@ -107,13 +120,22 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
     }
     const podsLeft = plan.evict.length + plan.wait.length + plan.refused.length;
     hooks.heartbeat({ podsLeft, blocked });
-    const result: DrainResult = { node: req.node, drained: podsLeft === 0, evicted: requested.size, skipped: plan.skipped, podsLeft, blocked };
+    const result: DrainResult = {
+      node: req.node,
+      drained: podsLeft === 0,
+      evicted: requested.size,
+      skipped: plan.skipped,
+      podsLeft,
+      blocked,
+    };
     if (result.drained) return result;
     // Refusals need an operator: no point waiting for the deadline.
-    if (blocked.length > 0 && blocked.every((b) => b.reason === 'unmanaged' || b.reason === 'local-storage')) return result;
+    if (blocked.length > 0 && blocked.every((b) => b.reason === 'unmanaged' || b.reason === 'local-storage'))
+      return result;
     // The deadline bounds getting evictions accepted; pods already evicted are given their grace period.
     const onlyTerminating = blocked.every((b) => b.reason === 'terminating');
-    const graceEnds = Math.max(0, ...plan.wait.map((p) => new Date(p.metadata?.deletionTimestamp ?? 0).getTime())) + 30_000;
+    const graceEnds =
+      Math.max(0, ...plan.wait.map((p) => new Date(p.metadata?.deletionTimestamp ?? 0).getTime())) + 30_000;
     if (Date.now() >= req.deadline && !(onlyTerminating && Date.now() < graceEnds)) return result;
     await hooks.sleep(onlyTerminating ? 500 : Math.min(req.pollMs ?? 2000, Math.max(0, req.deadline - Date.now())));
   }

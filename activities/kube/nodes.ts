@@ -54,7 +54,12 @@ async function patch(kube: Kube, name: string, body: object, verb: string): Prom
 
 /** Marks the node unschedulable and names the upgrade that did it. */
 export async function cordon(kube: Kube, name: string, upgradeId: string): Promise<void> {
-  await patch(kube, name, { spec: { unschedulable: true }, metadata: { annotations: { [CORDONED_BY]: upgradeId } } }, 'cordon');
+  await patch(
+    kube,
+    name,
+    { spec: { unschedulable: true }, metadata: { annotations: { [CORDONED_BY]: upgradeId } } },
+    'cordon',
+  );
 }
 
 /** Puts back what the snapshot recorded: schedulability, taints, labels; drops our annotation. */

@@ -20,9 +20,12 @@ export async function planUpgrade(
 ): Promise<UpgradePlan> {
   const nodes = (await listNodes(kube)).map(nodeState);
   const pods = (await call(kube, 'list', 'pods', () => kube.core.listPodForAllNamespaces())).items;
-  const budgets = (await call(kube, 'list', 'poddisruptionbudgets', () => kube.policy.listPodDisruptionBudgetForAllNamespaces())).items;
+  const budgets = (
+    await call(kube, 'list', 'poddisruptionbudgets', () => kube.policy.listPodDisruptionBudgetForAllNamespaces())
+  ).items;
   const deployments = (await call(kube, 'list', 'deployments', () => kube.apps.listDeploymentForAllNamespaces())).items;
-  const statefulSets = (await call(kube, 'list', 'statefulsets', () => kube.apps.listStatefulSetForAllNamespaces())).items;
+  const statefulSets = (await call(kube, 'list', 'statefulsets', () => kube.apps.listStatefulSetForAllNamespaces()))
+    .items;
 
   const order = [...nodes].sort((a, b) =>
     a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'control-plane' ? -1 : 1,
@@ -30,25 +33,39 @@ export async function planUpgrade(
   const warnings: string[] = [];
   for (const b of budgets) {
     if (neverAllows(b)) {
-      warnings.push(`budget ${budgetName(b)} can never allow an eviction (${budgetState(b)}): drains of its pods will block until an operator decides`);
+      warnings.push(
+        `budget ${budgetName(b)} can never allow an eviction (${budgetState(b)}): drains of its pods will block until an operator decides`,
+      );
     }
   }
-  for (const w of [...deployments.map((d) => ['deployment', d] as const), ...statefulSets.map((s) => ['statefulset', s] as const)]) {
+  for (const w of [
+    ...deployments.map((d) => ['deployment', d] as const),
+    ...statefulSets.map((s) => ['statefulset', s] as const),
+  ]) {
     const [kind, obj] = w;
     const replicas = obj.spec?.replicas ?? 1;
     const labels = obj.spec?.template?.metadata?.labels ?? {};
-    const covered = budgets.some((b) => budgetsFor({ metadata: { namespace: obj.metadata?.namespace, labels } } as V1Pod, [b]).length > 0);
+    const covered = budgets.some(
+      (b) => budgetsFor({ metadata: { namespace: obj.metadata?.namespace, labels } } as V1Pod, [b]).length > 0,
+    );
     const name = `${kind} ${obj.metadata?.namespace}/${obj.metadata?.name}`;
     if (replicas < 2) warnings.push(`${name} has ${replicas} replica(s): it will be interrupted while its node drains`);
-    else if (!covered) warnings.push(`${name} has no PodDisruptionBudget: nothing limits how many of its pods are down at once`);
+    else if (!covered)
+      warnings.push(`${name} has no PodDisruptionBudget: nothing limits how many of its pods are down at once`);
   }
   const refusals = planDrain(pods, { deleteEmptyDirData: options.deleteEmptyDirData, force: options.force }).refused;
   for (const r of refusals) warnings.push(`pod ${r.pod} ${r.message}: its node's drain will wait for an operator`);
 
   const grace = (node: string) =>
-    Math.max(0, ...pods.filter((p) => p.spec?.nodeName === node).map((p) => p.spec?.terminationGracePeriodSeconds ?? 30));
+    Math.max(
+      0,
+      ...pods.filter((p) => p.spec?.nodeName === node).map((p) => p.spec?.terminationGracePeriodSeconds ?? 30),
+    );
   const toUpgrade = order.filter((n) => !sameVersion(n.kubeletVersion, toVersion));
-  const estimateSeconds = toUpgrade.reduce((sum, n) => sum + grace(n.name) + replaceSeconds + options.soakSeconds + 5, 0);
+  const estimateSeconds = toUpgrade.reduce(
+    (sum, n) => sum + grace(n.name) + replaceSeconds + options.soakSeconds + 5,
+    0,
+  );
   return {
     cluster: kube.cluster,
     fromVersion,

@@ -66,7 +66,8 @@ export async function replaceWithKwok(
     }
     const gone = Date.now() + 60_000;
     while (await readNode(kube, name)) {
-      if (Date.now() > gone) throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
+      if (Date.now() > gone)
+        throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
       hooks.heartbeat('waiting for the old node to go');
       await hooks.sleep(200);
     }

@@ -29,7 +29,16 @@ export function catalogueCommands(program: Command): void {
           ['uuid', 'name', 'keypair', 'node_count', 'master_count', 'status', 'coe_version', 'template'],
           catalogue.clusters.map((c) => {
             const r = readRecord(catalogue, c);
-            return [c.uuid, c.name, c.keypair ?? '', c.node_count ?? '', c.master_count ?? '', r.status, r.coe_version, r.template];
+            return [
+              c.uuid,
+              c.name,
+              c.keypair ?? '',
+              c.node_count ?? '',
+              c.master_count ?? '',
+              r.status,
+              r.coe_version,
+              r.template,
+            ];
           }),
         ),
       );
@@ -43,6 +52,8 @@ export function catalogueCommands(program: Command): void {
     .option('--allow-skew', 'allow more than one minor version at once (breaks the Kubernetes skew policy)')
     .action((cluster: string, template: string, opts: { allowSkew?: boolean }) => {
       const v = validate({ cluster, template, allowSkew: opts.allowSkew });
-      console.log(`ok: ${v.cluster} can move from ${v.fromTemplate} (${v.fromVersion}) to ${v.toTemplate} (${v.toVersion})`);
+      console.log(
+        `ok: ${v.cluster} can move from ${v.fromTemplate} (${v.fromVersion}) to ${v.toTemplate} (${v.toVersion})`,
+      );
     });
 }

@@ -55,13 +55,17 @@ export function upgradeCommands(program: Command): void {
     .argument('<template>')
     .option('--allow-skew', 'allow more than one minor version at once')
     .option('--max-unavailable <n>', 'workers upgraded at once: a count or a percentage like 10%', '1')
-    .option('--drain-timeout <seconds>', 'time a drain may take before the operator decides', String(DEFAULTS.drainTimeoutSeconds))
+    .option(
+      '--drain-timeout <seconds>',
+      'time a drain may take before the operator decides',
+      String(DEFAULTS.drainTimeoutSeconds),
+    )
     .option('--on-drain-timeout <action>', 'pause (wait for the operator), force (delete pods) or abort', 'pause')
     .option('--grace-period <seconds>', "grace period for evicted pods (default: each pod's own)")
     .option('--delete-emptydir-data', 'evict pods using emptyDir volumes (their data is lost)')
     .option('--force', 'evict pods no controller manages (they do not come back)')
     .option('--soak <seconds>', 'wait after each node before its health gate', '0')
-    .option('--probe <url...>', 'HTTP probe(s) every gate must pass (the seed\'s curl loop)')
+    .option('--probe <url...>', "HTTP probe(s) every gate must pass (the seed's curl loop)")
     .option('--probe-successes <n>', 'consecutive successes a probe needs', '3')
     .option('--wait', 'watch the upgrade until it ends')
     .action(async (cluster: string, template: string, f: StartFlags) => {
@@ -79,7 +83,7 @@ export function upgradeCommands(program: Command): void {
 
   program
     .command('plan')
-    .description('dry run: node order, budgets\' headroom, what will be interrupted, an estimate (touches nothing)')
+    .description("dry run: node order, budgets' headroom, what will be interrupted, an estimate (touches nothing)")
     .argument('<cluster>')
     .argument('<template>')
     .option('--allow-skew', 'allow more than one minor version at once')
@@ -90,15 +94,34 @@ export function upgradeCommands(program: Command): void {
       const replaceSeconds = c.replace.provider === 'kwok' ? c.replace.delaySeconds : 120;
       const plan = await planUpgrade(kubeFor(v.cluster), v.fromVersion, v.toVersion, DEFAULTS, replaceSeconds);
       console.log(`${v.cluster}: ${v.fromTemplate} (${v.fromVersion}) → ${v.toTemplate} (${v.toVersion})`);
-      console.log(table(['#', 'node', 'role', 'version', 'action'], plan.nodes.map((n, i) => [i + 1, n.name, n.role, n.kubeletVersion, n.action])));
-      console.log(table(['budget', 'allowed', 'healthy', 'needs', 'expected', 'never allows'], plan.budgets.map((b) => [b.name, b.disruptionsAllowed, b.currentHealthy, b.desiredHealthy, b.expectedPods, b.neverAllows ? 'YES' : ''])));
+      console.log(
+        table(
+          ['#', 'node', 'role', 'version', 'action'],
+          plan.nodes.map((n, i) => [i + 1, n.name, n.role, n.kubeletVersion, n.action]),
+        ),
+      );
+      console.log(
+        table(
+          ['budget', 'allowed', 'healthy', 'needs', 'expected', 'never allows'],
+          plan.budgets.map((b) => [
+            b.name,
+            b.disruptionsAllowed,
+            b.currentHealthy,
+            b.desiredHealthy,
+            b.expectedPods,
+            b.neverAllows ? 'YES' : '',
+          ]),
+        ),
+      );
       for (const w of plan.warnings) console.log(`warning: ${w}`);
-      console.log(`estimate: about ${Math.ceil(plan.estimateSeconds / 60)} min (${plan.estimateSeconds} s, one node at a time)`);
+      console.log(
+        `estimate: about ${Math.ceil(plan.estimateSeconds / 60)} min (${plan.estimateSeconds} s, one node at a time)`,
+      );
     });
 
   program
     .command('status')
-    .description('the cluster as `openstack coe cluster show` prints it, with each node\'s version and state')
+    .description("the cluster as `openstack coe cluster show` prints it, with each node's version and state")
     .argument('<cluster>')
     .action(async (name: string) => {
       const cat = loadCatalogue();

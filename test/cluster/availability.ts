@@ -15,7 +15,8 @@ export interface Availability {
 }
 
 const podReady = (p: V1Pod) =>
-  !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  !p.metadata?.deletionTimestamp &&
+  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 const readyEndpoints = (slices: Map<string, V1EndpointSlice>) =>
   [...slices.values()].flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready === true).length;
@@ -35,12 +36,19 @@ export async function watchAvailability(
     const endpoints = readyEndpoints(slices);
     if (ready < opts.minAvailable || endpoints < 1) {
       result.failed++;
-      result.failures.push(`${new Date().toISOString()} after ${what}: ${ready} Ready pod(s), ${endpoints} ready endpoint(s)`);
+      result.failures.push(
+        `${new Date().toISOString()} after ${what}: ${ready} Ready pod(s), ${endpoints} ready endpoint(s)`,
+      );
     }
   };
   const watch = new Watch(config);
   const aborts: AbortController[] = [];
-  const follow = async <T extends { metadata?: { uid?: string } }>(path: string, query: Record<string, string>, store: Map<string, T>, kind: 'pods' | 'slices') => {
+  const follow = async <T extends { metadata?: { uid?: string } }>(
+    path: string,
+    query: Record<string, string>,
+    store: Map<string, T>,
+    kind: 'pods' | 'slices',
+  ) => {
     const ready = new Promise<void>((resolve) => {
       // The first events replay what exists; mark synced after a short quiet period.
       let timer = setTimeout(done, 500);
@@ -49,16 +57,21 @@ export async function watchAvailability(
         resolve();
       }
       void watch
-        .watch(path, query, (type: string, obj: T) => {
-          const uid = obj.metadata?.uid ?? '';
-          if (type === 'DELETED') store.delete(uid);
-          else store.set(uid, obj);
-          if (!synced[kind]) {
-            clearTimeout(timer);
-            timer = setTimeout(done, 300);
-          }
-          check(`${kind} ${type}`);
-        }, () => undefined)
+        .watch(
+          path,
+          query,
+          (type: string, obj: T) => {
+            const uid = obj.metadata?.uid ?? '';
+            if (type === 'DELETED') store.delete(uid);
+            else store.set(uid, obj);
+            if (!synced[kind]) {
+              clearTimeout(timer);
+              timer = setTimeout(done, 300);
+            }
+            check(`${kind} ${type}`);
+          },
+          () => undefined,
+        )
         .then((ac) => aborts.push(ac));
     });
     await ready;

@@ -37,12 +37,20 @@ const pidDir = (o: ClusterOptions) => join(workdir(o), 'clusters', NAME, 'pids')
 
 /** Builds (or finds cached) binaries; returns their folder. */
 export function binaries(): string {
-  return execFileSync('bash', [join(HERE, 'build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync('bash', [join(HERE, 'build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
 function toolEnv(o: ClusterOptions, bin: string): NodeJS.ProcessEnv {
   // kubectl must be on PATH for kwokctl (otherwise it would download one).
-  return { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, KWOK_WORKDIR: workdir(o), KUBECONFIG: kubeconfigPath(o) };
+  return {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    KWOK_WORKDIR: workdir(o),
+    KUBECONFIG: kubeconfigPath(o),
+  };
 }
 
 export function kubectl(o: ClusterOptions, args: string[], input?: string): string {
@@ -119,15 +127,28 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
     const r = spawnSync(
       join(bin, 'kwokctl'),
       [
-        '--name', NAME, '-c', join(o.dir, 'kwok.yaml'), 'create', 'cluster',
-        '--runtime', 'binary',
-        '--etcd-binary', join(bin, 'etcd'),
-        '--kube-apiserver-binary', join(bin, 'kube-apiserver'),
-        '--kube-controller-manager-binary', join(bin, 'kube-controller-manager'),
-        '--kube-scheduler-binary', join(bin, 'kube-scheduler'),
-        '--kwok-controller-binary', join(bin, 'kwok'),
-        '--kubeconfig', kubeconfigPath(o),
-        '--wait', '3m',
+        '--name',
+        NAME,
+        '-c',
+        join(o.dir, 'kwok.yaml'),
+        'create',
+        'cluster',
+        '--runtime',
+        'binary',
+        '--etcd-binary',
+        join(bin, 'etcd'),
+        '--kube-apiserver-binary',
+        join(bin, 'kube-apiserver'),
+        '--kube-controller-manager-binary',
+        join(bin, 'kube-controller-manager'),
+        '--kube-scheduler-binary',
+        join(bin, 'kube-scheduler'),
+        '--kwok-controller-binary',
+        join(bin, 'kwok'),
+        '--kubeconfig',
+        kubeconfigPath(o),
+        '--wait',
+        '3m',
       ],
       { env: toolEnv(o, bin), encoding: 'utf8' },
     );
@@ -146,7 +167,9 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
       down(o);
       throw err;
     }
-    await waitFor('the default ServiceAccount', 60_000, () => kubectl(o, ['get', 'serviceaccount', 'default', '-o', 'name']).includes('default'));
+    await waitFor('the default ServiceAccount', 60_000, () =>
+      kubectl(o, ['get', 'serviceaccount', 'default', '-o', 'name']).includes('default'),
+    );
   }
   await seed(o);
 }
@@ -155,30 +178,56 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
 export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> {
   const nodes = clusterNodes(o.layout);
   const wanted = new Set(nodes.map((n) => n.metadata.name));
-  const existing = kubectl(o, ['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']).split(/\s+/).filter(Boolean);
+  const existing = kubectl(o, ['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}'])
+    .split(/\s+/)
+    .filter(Boolean);
   const stray = existing.filter((n) => !wanted.has(n));
   if (stray.length > 0) kubectl(o, ['delete', 'node', ...stray, '--wait=false']);
   for (const node of nodes) {
     if (existing.includes(node.metadata.name)) {
       // Back to the declared state: schedulable, old version, original labels and taints.
       kubectl(o, ['replace', '-f', '-'], JSON.stringify({ ...node, status: undefined }));
-      kubectl(o, ['patch', 'node', node.metadata.name, '--subresource=status', '--type=merge', '-p',
-        JSON.stringify({ status: { nodeInfo: node.status.nodeInfo } })]);
+      kubectl(o, [
+        'patch',
+        'node',
+        node.metadata.name,
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { nodeInfo: node.status.nodeInfo } }),
+      ]);
     } else {
       kubectl(o, ['create', '-f', '-'], JSON.stringify(node));
     }
   }
   kubectl(o, ['apply', '-f', join(HERE, 'manifests')]);
   await waitFor('nodes Ready', 60_000, () => {
-    const ready = kubectl(o, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+    const ready = kubectl(o, [
+      'get',
+      'nodes',
+      '-o',
+      'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+    ]);
     return ready.split('\n').filter((s) => s === 'True').length === nodes.length;
   });
   await waitFor('nginx available', 120_000, () => {
-    const ready = kubectl(o, ['get', 'deployment', 'nginx-deployment', '-o', 'jsonpath={.status.readyReplicas}/{.status.updatedReplicas}/{.status.replicas}']);
+    const ready = kubectl(o, [
+      'get',
+      'deployment',
+      'nginx-deployment',
+      '-o',
+      'jsonpath={.status.readyReplicas}/{.status.updatedReplicas}/{.status.replicas}',
+    ]);
     return ready === '2/2/2';
   });
   await waitFor('the nginx budget observed', 60_000, () => {
-    const pdb = kubectl(o, ['get', 'pdb', 'nginx-pdb', '-o', 'jsonpath={.status.currentHealthy}/{.status.desiredHealthy}/{.status.observedGeneration}/{.metadata.generation}']);
+    const pdb = kubectl(o, [
+      'get',
+      'pdb',
+      'nginx-pdb',
+      '-o',
+      'jsonpath={.status.currentHealthy}/{.status.desiredHealthy}/{.status.observedGeneration}/{.metadata.generation}',
+    ]);
     const [healthy, desired, observed, generation] = pdb.split('/');
     return healthy === '2' && desired === '1' && observed === generation;
   });

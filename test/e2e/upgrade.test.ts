@@ -11,9 +11,22 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { readRecord } from '../../activities/record/store.js';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
-import type { UpgradeStatus } from '../../model/status.js';
 import { watchAvailability } from '../cluster/availability.js';
-import { closeHarness, CLUSTER, freshCluster, harness, type Harness, kube, kubeconfig, nodes, resultWithin, setBudget, startUpgrade, TARGET, until } from './support.js';
+import {
+  closeHarness,
+  CLUSTER,
+  freshCluster,
+  harness,
+  type Harness,
+  kube,
+  kubeconfig,
+  nodes,
+  resultWithin,
+  setBudget,
+  startUpgrade,
+  TARGET,
+  until,
+} from './support.js';
 
 let h: Harness;
 before(async () => {
@@ -45,7 +58,12 @@ describe('rolling upgrade end to end', () => {
   it('upgrades every node, control plane first, without a single interruption', async () => {
     const config = new KubeConfig();
     config.loadFromFile(kubeconfig());
-    const availability = await watchAvailability(config, { namespace: 'default', selector: 'app=nginx', service: 'nginx-service', minAvailable: 1 });
+    const availability = await watchAvailability(config, {
+      namespace: 'default',
+      selector: 'app=nginx',
+      service: 'nginx-service',
+      minAvailable: 1,
+    });
     const handle = await startUpgrade(h);
     const final = await resultWithin(handle);
     await availability.stop();
@@ -61,7 +79,10 @@ describe('rolling upgrade end to end', () => {
       .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)
       .filter((id): id is string => Boolean(id));
     assert.equal(children.length, 6);
-    assert.ok(children.slice(0, 3).every((id) => id.includes('-master-')), `control plane first: ${children.join(', ')}`);
+    assert.ok(
+      children.slice(0, 3).every((id) => id.includes('-master-')),
+      `control plane first: ${children.join(', ')}`,
+    );
     const r = record();
     assert.equal(r.status, 'UPDATE_COMPLETE');
     assert.equal(r.template, TARGET);
@@ -73,7 +94,11 @@ describe('rolling upgrade end to end', () => {
 
   it('pauses after the first node and cordons nothing more until resumed', async () => {
     const handle = await startUpgrade(h);
-    await until(handle, 'the first node to start', (s) => s.nodes.some((n) => n.step !== 'pending' && n.step !== 'done') || s.done > 0);
+    await until(
+      handle,
+      'the first node to start',
+      (s) => s.nodes.some((n) => n.step !== 'pending' && n.step !== 'done') || s.done > 0,
+    );
     await handle.signal('pause', { reason: 'e2e' });
     const paused = await until(handle, 'the pause', (s) => s.phase === 'paused');
     assert.ok(paused.done >= 1, 'the node in progress finished first');
@@ -94,7 +119,12 @@ describe('rolling upgrade end to end', () => {
     setBudget(2); // the drain of a node with an nginx pod now waits on the budget
     const handle = await startUpgrade(h, { drainTimeoutSeconds: 300 });
     const withNginx = await nginxNodes();
-    const draining = await until(handle, 'a drain in progress', (s) => s.nodes.some((n) => n.step === 'drain' && withNginx.includes(n.name)), 120_000);
+    const draining = await until(
+      handle,
+      'a drain in progress',
+      (s) => s.nodes.some((n) => n.step === 'drain' && withNginx.includes(n.name)),
+      120_000,
+    );
     const node = draining.nodes.find((n) => n.step === 'drain' && withNginx.includes(n.name))?.name ?? '';
     await sleep(1500); // evictions are being refused now
     await handle.signal('abort', { reason: 'e2e' });
@@ -102,25 +132,43 @@ describe('rolling upgrade end to end', () => {
     assert.equal(final.phase, 'aborted');
     assert.equal(final.clusterStatus, 'UPDATE_ABORTED');
     const live = await nodes();
-    assert.deepEqual(live.filter((n) => n.unschedulable).map((n) => n.name), [], 'no node left cordoned');
+    assert.deepEqual(
+      live.filter((n) => n.unschedulable).map((n) => n.name),
+      [],
+      'no node left cordoned',
+    );
     assert.equal(live.find((n) => n.name === node)?.kubeletVersion, 'v1.11.9');
     const r = record();
     assert.equal(r.status, 'UPDATE_ABORTED');
-    for (const n of live) assert.ok(r.status_reason.includes(`${n.name}=${n.kubeletVersion}`), `${n.name} in ${r.status_reason}`);
+    for (const n of live)
+      assert.ok(r.status_reason.includes(`${n.name}=${n.kubeletVersion}`), `${n.name} in ${r.status_reason}`);
     await keepHistory('abort-during-drain', handle.workflowId);
   });
 
   it('parks a drain blocked by a budget, names it, and completes after the fix and resume', async () => {
     setBudget(2); // minAvailable == replicas: no eviction can ever be allowed
     const handle = await startUpgrade(h, { drainTimeoutSeconds: 5 });
-    const blocked = await until(handle, 'the blocked drain', (s) => s.phase === 'paused' && s.nodes.some((n) => n.step === 'blocked'), 120_000);
+    const blocked = await until(
+      handle,
+      'the blocked drain',
+      (s) => s.phase === 'paused' && s.nodes.some((n) => n.step === 'blocked'),
+      120_000,
+    );
     const node = blocked.nodes.find((n) => n.step === 'blocked');
     assert.ok(node);
     assert.ok(node.cordoned);
-    assert.ok((node.blocked ?? []).some((b) => b.reason === 'budget' && b.budget === 'default/nginx-pdb' && /nginx-deployment-/.test(b.pod)), JSON.stringify(node.blocked));
+    assert.ok(
+      (node.blocked ?? []).some(
+        (b) => b.reason === 'budget' && b.budget === 'default/nginx-pdb' && /nginx-deployment-/.test(b.pod),
+      ),
+      JSON.stringify(node.blocked),
+    );
     assert.match(blocked.pausedReason ?? '', /drain blocked/);
     // Nothing was forced: the nginx pod is still on the node.
-    const pods = await kube().core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node.name}`, labelSelector: 'app=nginx' });
+    const pods = await kube().core.listPodForAllNamespaces({
+      fieldSelector: `spec.nodeName=${node.name}`,
+      labelSelector: 'app=nginx',
+    });
     assert.equal(pods.items.length, 1);
     setBudget(1);
     await handle.signal('resume');

@@ -11,7 +11,18 @@ import type { Kube } from '../../activities/kube/client.js';
 import { drainNode } from '../../activities/kube/drain.js';
 import { planDrain } from '../../activities/kube/drain-plan.js';
 import { cordon, readNode, restore, snapshotOf } from '../../activities/kube/nodes.js';
-import { NAMESPACE, WORKERS, hooks, isReady, kube, nginxPods, nginxSettled, pods, scaleNginx, waitFor } from './support.js';
+import {
+  NAMESPACE,
+  WORKERS,
+  hooks,
+  isReady,
+  kube,
+  nginxPods,
+  nginxSettled,
+  pods,
+  scaleNginx,
+  waitFor,
+} from './support.js';
 
 let k: Kube;
 before(async () => {
@@ -49,7 +60,9 @@ describe('Eviction API and PodDisruptionBudget (nginx-pdb minAvailable 1)', () =
     // Both at once: the budget allows one disruption, so the apiserver admits exactly one.
     const results = await Promise.allSettled(originals.map(evict));
     const admitted = results.filter((r) => r.status === 'fulfilled');
-    const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: originals[i]!, err: r.reason as unknown }] : []));
+    const refused = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ name: originals[i]!, err: r.reason as unknown }] : [],
+    );
     assert.equal(admitted.length, 1, 'exactly one eviction is admitted');
     assert.equal(refused.length, 1, 'exactly one eviction is refused');
     const [{ name: blocked, err }] = refused as [{ name: string; err: unknown }];
@@ -88,7 +101,10 @@ describe('Eviction API and PodDisruptionBudget (nginx-pdb minAvailable 1)', () =
     });
     const places = created.map((p) => p.spec!.nodeName!);
     assert.ok(!places.includes(node), `no new pod on the cordoned ${node}; placed on ${places.join(', ')}`);
-    assert.ok(places.every((n) => WORKERS.includes(n)), 'the new pods went to the other (untainted) workers');
+    assert.ok(
+      places.every((n) => WORKERS.includes(n)),
+      'the new pods went to the other (untainted) workers',
+    );
     await nginxSettled(k);
   });
 });
@@ -96,53 +112,95 @@ describe('Eviction API and PodDisruptionBudget (nginx-pdb minAvailable 1)', () =
 describe('drain', () => {
   it('evicts the nginx pods and leaves the DaemonSet pod on the node', async () => {
     const node = (await nginxSettled(k))[0]!.spec!.nodeName!;
-    const agentOn = async () => (await pods(k, 'app=node-agent', 'kube-system')).filter((p) => p.spec?.nodeName === node && !p.metadata?.deletionTimestamp);
+    const agentOn = async () =>
+      (await pods(k, 'app=node-agent', 'kube-system')).filter(
+        (p) => p.spec?.nodeName === node && !p.metadata?.deletionTimestamp,
+      );
     const [agent] = await waitFor(`the node-agent pod on ${node}`, 60_000, async () => {
       const found = await agentOn();
       return found.length === 1 && found;
     });
 
     await whileCordoned(node, async () => {
-      const result = await drainNode(k, { node, deadline: Date.now() + 60_000, deleteEmptyDirData: false, force: false }, hooks);
+      const result = await drainNode(
+        k,
+        { node, deadline: Date.now() + 60_000, deleteEmptyDirData: false, force: false },
+        hooks,
+      );
       assert.equal(result.drained, true, JSON.stringify(result.blocked));
       const agentRef = `kube-system/${agent!.metadata!.name}`;
       assert.ok(
         result.skipped.some((s) => s.startsWith(`${agentRef}:`) && s.includes('DaemonSet')),
         `skipped names ${agentRef} as DaemonSet-managed: ${JSON.stringify(result.skipped)}`,
       );
-      assert.deepEqual((await agentOn()).map((p) => p.metadata!.uid), [agent!.metadata!.uid], 'the same node-agent pod is still there');
+      assert.deepEqual(
+        (await agentOn()).map((p) => p.metadata!.uid),
+        [agent!.metadata!.uid],
+        'the same node-agent pod is still there',
+      );
       const nginxLeft = (await nginxPods(k)).filter((p) => p.spec?.nodeName === node);
-      assert.deepEqual(nginxLeft.map((p) => p.metadata!.name), [], 'no nginx pod is left on the drained node');
+      assert.deepEqual(
+        nginxLeft.map((p) => p.metadata!.name),
+        [],
+        'no nginx pod is left on the drained node',
+      );
     });
     await nginxSettled(k);
   });
 
   it('planDrain refuses unmanaged pods and emptyDir pods unless told otherwise', () => {
-    const owned = { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }] };
+    const owned = {
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }],
+    };
     const bare: V1Pod = { metadata: { namespace: 'default', name: 'bare' }, spec: { containers: [] } };
     const scratch: V1Pod = {
       metadata: { namespace: 'default', name: 'scratch', ...owned },
       spec: { containers: [], volumes: [{ name: 'tmp', emptyDir: {} }] },
     };
     const strict = planDrain([bare, scratch], { deleteEmptyDirData: false, force: false });
-    assert.deepEqual(strict.refused.map((r) => [r.pod, r.reason]), [['default/bare', 'unmanaged'], ['default/scratch', 'local-storage']]);
+    assert.deepEqual(
+      strict.refused.map((r) => [r.pod, r.reason]),
+      [
+        ['default/bare', 'unmanaged'],
+        ['default/scratch', 'local-storage'],
+      ],
+    );
     assert.equal(strict.evict.length, 0);
 
     const emptyDirOk = planDrain([bare, scratch], { deleteEmptyDirData: true, force: false });
-    assert.deepEqual(emptyDirOk.refused.map((r) => r.pod), ['default/bare'], 'the unmanaged pod is still refused');
-    assert.deepEqual(emptyDirOk.evict.map((p) => p.metadata?.name), ['scratch']);
+    assert.deepEqual(
+      emptyDirOk.refused.map((r) => r.pod),
+      ['default/bare'],
+      'the unmanaged pod is still refused',
+    );
+    assert.deepEqual(
+      emptyDirOk.evict.map((p) => p.metadata?.name),
+      ['scratch'],
+    );
 
-    assert.deepEqual(planDrain([bare, scratch], { deleteEmptyDirData: false, force: true }).evict.length, 2, 'force evicts both');
+    assert.deepEqual(
+      planDrain([bare, scratch], { deleteEmptyDirData: false, force: true }).evict.length,
+      2,
+      'force evicts both',
+    );
   });
 
   it('stops before its deadline, naming the unmanaged and emptyDir pods that block it', async () => {
     const node = WORKERS[2]!;
     const bare = (name: string, volumes?: { name: string; emptyDir: object }[]): V1Pod => ({
       metadata: { name, namespace: NAMESPACE, labels: { app: 'drain-test' } },
-      spec: { nodeName: node, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:1.36' }], volumes },
+      spec: {
+        nodeName: node,
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'c', image: 'busybox:1.36' }],
+        volumes,
+      },
     });
     await k.core.createNamespacedPod({ namespace: NAMESPACE, body: bare('drain-test-bare') });
-    await k.core.createNamespacedPod({ namespace: NAMESPACE, body: bare('drain-test-scratch', [{ name: 'tmp', emptyDir: {} }]) });
+    await k.core.createNamespacedPod({
+      namespace: NAMESPACE,
+      body: bare('drain-test-scratch', [{ name: 'tmp', emptyDir: {} }]),
+    });
     try {
       await whileCordoned(node, async () => {
         const deadline = Date.now() + 120_000;

@@ -70,7 +70,8 @@ describe(`cluster lifecycle (second cluster on port ${o.apiserverPort})`, () => 
     assert.deepEqual(first.filter(alive), [], 'no process of the cluster is left running');
     assert.deepEqual(livePids(o), []);
     assert.deepEqual(listeners(o.apiserverPort), [], `nothing listens on port ${o.apiserverPort} any more`);
-    if (o.apiserverPort < 32768) assert.equal(await bindable(o.apiserverPort), true, `port ${o.apiserverPort} can be bound again`);
+    if (o.apiserverPort < 32768)
+      assert.equal(await bindable(o.apiserverPort), true, `port ${o.apiserverPort} can be bound again`);
   });
 
   it('up works again after down', async () => {
@@ -78,6 +79,10 @@ describe(`cluster lifecycle (second cluster on port ${o.apiserverPort})`, () => 
     assert.equal(readyz(), 'ok');
     const again = livePids(o);
     assert.deepEqual(again.map(program).sort(), [...COMPONENTS].sort());
-    assert.deepEqual(again.filter((pid) => first.includes(pid)), [], 'new processes, not survivors of the first cluster');
+    assert.deepEqual(
+      again.filter((pid) => first.includes(pid)),
+      [],
+      'new processes, not survivors of the first cluster',
+    );
   });
 });

@@ -50,7 +50,11 @@ describe('kwok replace provider', () => {
   it('brings a worker back Ready at the target version, cordoned, with its labels and taints', async () => {
     const { old, fresh } = await replace(WORKERS[1]!);
     assert.notEqual(fresh.metadata?.uid, old.metadata?.uid, 'it is a new Node object (the old one was deleted)');
-    assert.equal(fresh.spec?.unschedulable, true, 'registered cordoned: the upgrade uncordons it after the Ready check');
+    assert.equal(
+      fresh.spec?.unschedulable,
+      true,
+      'registered cordoned: the upgrade uncordons it after the Ready check',
+    );
     assert.equal(fresh.metadata?.annotations?.[CORDONED_BY], UPGRADE_ID, 'the cordon names the upgrade');
     assert.deepEqual(fresh.metadata?.labels, old.metadata?.labels);
     assert.deepEqual(ours(fresh), ours(old));

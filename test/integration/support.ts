@@ -33,7 +33,11 @@ export const hooks = {
 };
 
 /** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined | false>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -44,7 +48,8 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
 }
 
 export const isReady = (pod: V1Pod) =>
-  !pod.metadata?.deletionTimestamp && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  !pod.metadata?.deletionTimestamp &&
+  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 export async function pods(k: Kube, labelSelector: string, namespace = NAMESPACE): Promise<V1Pod[]> {
   return (await k.core.listNamespacedPod({ namespace, labelSelector })).items;

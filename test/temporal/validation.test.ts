@@ -60,13 +60,48 @@ describe('rollingUpgrade validation on the dev server', () => {
   });
 
   const refused: [string, unknown, string, RegExp][] = [
-    ['an extra label key', { cluster: 'k8s-upgrade-test', template: 'with-extra-label' }, 'InvalidUpgrade', /adds calico_tag/],
-    ['a missing label key', { cluster: 'k8s-upgrade-test', template: 'with-missing-label' }, 'InvalidUpgrade', /lacks etcd_volume_size/],
-    ['a downgrade', { cluster: 'k8s-upgrade-test', template: 'downgrade' }, 'InvalidUpgrade', /downgrades are not supported/],
-    ['a two-minor jump', { cluster: 'k8s-upgrade-test', template: 'two-minor-jump' }, 'InvalidUpgrade', /skips 1 minor/],
-    ['an unknown template', { cluster: 'k8s-upgrade-test', template: 'nope' }, 'UnknownTemplate', /unknown cluster template "nope"/],
-    ['an unknown cluster', { cluster: 'nope', template: 'downgrade' }, 'UnknownCluster', /unknown cluster "nope"; the catalogue has: k8s-upgrade-test/],
-    ['a cluster mid-upgrade', { cluster: 'busy-cluster', template: 'kubernetes-v1.12.7-prod-20190403' }, 'InvalidUpgrade', /UPDATE_IN_PROGRESS/],
+    [
+      'an extra label key',
+      { cluster: 'k8s-upgrade-test', template: 'with-extra-label' },
+      'InvalidUpgrade',
+      /adds calico_tag/,
+    ],
+    [
+      'a missing label key',
+      { cluster: 'k8s-upgrade-test', template: 'with-missing-label' },
+      'InvalidUpgrade',
+      /lacks etcd_volume_size/,
+    ],
+    [
+      'a downgrade',
+      { cluster: 'k8s-upgrade-test', template: 'downgrade' },
+      'InvalidUpgrade',
+      /downgrades are not supported/,
+    ],
+    [
+      'a two-minor jump',
+      { cluster: 'k8s-upgrade-test', template: 'two-minor-jump' },
+      'InvalidUpgrade',
+      /skips 1 minor/,
+    ],
+    [
+      'an unknown template',
+      { cluster: 'k8s-upgrade-test', template: 'nope' },
+      'UnknownTemplate',
+      /unknown cluster template "nope"/,
+    ],
+    [
+      'an unknown cluster',
+      { cluster: 'nope', template: 'downgrade' },
+      'UnknownCluster',
+      /unknown cluster "nope"; the catalogue has: k8s-upgrade-test/,
+    ],
+    [
+      'a cluster mid-upgrade',
+      { cluster: 'busy-cluster', template: 'kubernetes-v1.12.7-prod-20190403' },
+      'InvalidUpgrade',
+      /UPDATE_IN_PROGRESS/,
+    ],
     ['input without a template', { cluster: 'k8s-upgrade-test' }, 'InvalidInput', /"template" .* is required/],
   ];
   for (const [what, input, type, message] of refused) {

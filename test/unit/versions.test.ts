@@ -21,7 +21,8 @@ describe('versions', () => {
     });
   }
   it('rejects what is not a version', () => {
-    for (const text of ['stein-dev', 'latest', 'v1.12', '', 'v1.12.7.1']) assert.equal(parseVersion(text), undefined, text);
+    for (const text of ['stein-dev', 'latest', 'v1.12', '', 'v1.12.7.1'])
+      assert.equal(parseVersion(text), undefined, text);
   });
   it('matches a kubelet version with the target whatever the v prefix', () => {
     assert.ok(sameVersion('v1.12.7', '1.12.7'));

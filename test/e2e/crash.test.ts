@@ -1,0 +1,143 @@
+/**
+ * Durability: the worker is killed (SIGKILL) in the middle of a drain and in the middle of a node
+ * replacement; a new worker takes over. The upgrade completes, no node is left cordoned, and no node
+ * is replaced twice (each Node object is deleted exactly once, seen by an independent watch).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig, type V1Node, Watch } from '@kubernetes/client-node';
+import {
+  closeHarness,
+  freshCluster,
+  harness,
+  type Harness,
+  kube,
+  kubeconfig,
+  nodes,
+  resultWithin,
+  setBudget,
+  startUpgrade,
+  until,
+} from './support.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+let h: Harness;
+// The replacement takes 4 s here, so the worker can be killed while it runs.
+const catalogue = join(mkdtempSync(join(tmpdir(), 'k8s-ru-crash-')), 'catalogue.yaml');
+writeFileSync(
+  catalogue,
+  readFileSync(fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url)), 'utf8').replaceAll(
+    'delaySeconds: 1',
+    'delaySeconds: 4',
+  ),
+);
+
+before(async () => {
+  process.env.K8S_RU_CATALOGUE = catalogue;
+  h = await harness(false);
+});
+after(async () => await closeHarness(h));
+beforeEach(async () => await freshCluster());
+
+/** A worker in its own process, as in production: it can be killed for real. */
+function startWorker(): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'worker/main.ts')], {
+    cwd: root,
+    env: { ...process.env, K8S_RU_TASK_QUEUE: h.taskQueue, K8S_RU_CATALOGUE: catalogue, K8S_RU_LOG_LEVEL: 'WARN' },
+    stdio: 'inherit',
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Counts DELETED events per node, independently of the upgrade. */
+async function watchDeletions(): Promise<{ deletions: Map<string, number>; stop(): void }> {
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfig());
+  const deletions = new Map<string, number>();
+  const ac = await new Watch(config).watch(
+    '/api/v1/nodes',
+    {},
+    (type: string, node: V1Node) => {
+      const name = node.metadata?.name ?? '';
+      if (type === 'DELETED') deletions.set(name, (deletions.get(name) ?? 0) + 1);
+    },
+    () => undefined,
+  );
+  return { deletions, stop: () => ac.abort() };
+}
+
+async function nginxNodes(): Promise<string[]> {
+  const pods = await kube().core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=nginx' });
+  return pods.items.map((p) => p.spec?.nodeName ?? '');
+}
+
+async function assertCompletedCleanly(deletions: Map<string, number>) {
+  const live = await nodes();
+  for (const n of live) {
+    assert.equal(n.kubeletVersion, 'v1.12.7', n.name);
+    assert.equal(n.unschedulable, false, `${n.name} left cordoned`);
+    assert.equal(deletions.get(n.name), 1, `${n.name} deleted ${deletions.get(n.name) ?? 0} times`);
+  }
+}
+
+describe('worker crashes', () => {
+  it('survives a SIGKILL during a drain', async () => {
+    const watch = await watchDeletions();
+    setBudget(2); // keeps the drain of an nginx node going until the budget is fixed
+    let worker = startWorker();
+    try {
+      const withNginx = await nginxNodes();
+      const handle = await startUpgrade(h, { drainTimeoutSeconds: 300 });
+      await until(
+        handle,
+        'a drain in progress',
+        (s) => s.nodes.some((n) => n.step === 'drain' && withNginx.includes(n.name)),
+        120_000,
+      );
+      await kill(worker);
+      setBudget(1);
+      worker = startWorker();
+      const final = await resultWithin(handle);
+      assert.equal(final.phase, 'completed');
+      await assertCompletedCleanly(watch.deletions);
+    } finally {
+      watch.stop();
+      await kill(worker);
+    }
+  });
+
+  it('survives a SIGKILL during a node replacement without replacing a node twice', async () => {
+    const watch = await watchDeletions();
+    let worker = startWorker();
+    try {
+      const handle = await startUpgrade(h);
+      const s = await until(
+        handle,
+        'a replacement in progress',
+        (x) => x.nodes.some((n) => n.step === 'replace'),
+        120_000,
+      );
+      await kill(worker);
+      const replacing = s.nodes.find((n) => n.step === 'replace')?.name;
+      worker = startWorker();
+      const final = await resultWithin(handle);
+      assert.equal(final.phase, 'completed', `after killing the worker while replacing ${replacing}`);
+      await assertCompletedCleanly(watch.deletions);
+    } finally {
+      watch.stop();
+      await kill(worker);
+    }
+  });
+});
