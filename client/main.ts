@@ -1,6 +1,7 @@
 /** The CLI: `k8s-rolling-upgrade <command>` (or `npm run cli -- <command>`). Commands live in ./commands. */
 import { Command } from 'commander';
 import { catalogueCommands } from './commands/catalogue.js';
+import { scheduleCommands } from './commands/schedule.js';
 import { upgradeCommands } from './commands/upgrade.js';
 
 const program = new Command('k8s-rolling-upgrade')
@@ -9,6 +10,7 @@ const program = new Command('k8s-rolling-upgrade')
 
 catalogueCommands(program);
 upgradeCommands(program);
+scheduleCommands(program);
 
 try {
   await program.parseAsync();

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 
-export const TASK_QUEUE = 'k8s-rolling-upgrade';
+/** The task queue workers poll (K8S_RU_TASK_QUEUE overrides it, e.g. for tests). */
+export const TASK_QUEUE = process.env.K8S_RU_TASK_QUEUE ?? 'k8s-rolling-upgrade';
 
 export interface TemporalSettings {
   address: string;

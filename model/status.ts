@@ -3,7 +3,15 @@ import type { ClusterStatusName } from './catalogue.js';
 import type { BlockedPod, GateResult, NodeRole } from './kube.js';
 
 export type Phase =
-  'validating' | 'preflight' | 'upgrading' | 'paused' | 'final-gate' | 'completed' | 'aborted' | 'failed';
+  | 'validating'
+  | 'preflight'
+  | 'upgrading'
+  | 'paused'
+  | 'waiting-for-window'
+  | 'final-gate'
+  | 'completed'
+  | 'aborted'
+  | 'failed';
 
 export type NodeStep =
   | 'pending'
@@ -52,6 +60,8 @@ export interface UpgradeStatus {
   lastGate?: GateResult;
   errors: string[];
   warnings: string[];
+  /** set while the upgrade waits for a maintenance window */
+  window?: { waitingUntil: string; spec: string };
 }
 
 /** A progress report from a `nodeUpgrade` child to its parent. */

@@ -38,6 +38,8 @@ export interface UpgradeRequest {
   gateTimeoutSeconds?: number;
   /** HTTP probes that must pass in each gate (the seed's curl loop) */
   probes?: Probe[];
+  /** maintenance windows ("Sat,Sun 02:00-06:00 Pacific/Auckland"); a node starts only inside one (default: always) */
+  windows?: string[];
 }
 
 export type UpgradeOptions = Required<
@@ -51,6 +53,7 @@ export type UpgradeOptions = Required<
     | 'nodeReadyTimeoutSeconds'
     | 'gateTimeoutSeconds'
     | 'probes'
+    | 'windows'
   >
 > &
   Pick<UpgradeRequest, 'gracePeriodSeconds'> & { maxUnavailable: number | string };
@@ -65,6 +68,7 @@ export const DEFAULTS: UpgradeOptions = {
   nodeReadyTimeoutSeconds: 600,
   gateTimeoutSeconds: 300,
   probes: [],
+  windows: [],
 };
 
 export interface ValidatedUpgrade {

@@ -1,5 +1,6 @@
 /** Checks the workflow input (it may come from `temporal workflow start --input`) and fills defaults. */
 import { ApplicationFailure } from '@temporalio/common';
+import { parseWindows } from './window.js';
 import { DEFAULTS, type UpgradeOptions, type UpgradeRequest } from '../model/upgrade.js';
 
 const KNOWN = new Set([
@@ -16,6 +17,7 @@ const KNOWN = new Set([
   'nodeReadyTimeoutSeconds',
   'gateTimeoutSeconds',
   'probes',
+  'windows',
 ]);
 
 export function checkRequest(raw: unknown): { request: UpgradeRequest; options: UpgradeOptions } {
@@ -61,6 +63,17 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
   if (r.probes !== undefined) {
     if (!Array.isArray(r.probes) || r.probes.some((p) => typeof p?.url !== 'string' || !/^https?:\/\//.test(p.url))) {
       problems.push('"probes" must be a list of {"url": "http://...", "successes": N}');
+    }
+  }
+  if (r.windows !== undefined) {
+    if (!Array.isArray(r.windows) || r.windows.some((w) => typeof w !== 'string')) {
+      problems.push('"windows" must be a list of strings like "Sat,Sun 02:00-06:00 Pacific/Auckland"');
+    } else {
+      try {
+        parseWindows(r.windows as string[]);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
     }
   }
   if (problems.length > 0) {

@@ -35,6 +35,7 @@ import {
 import { checkRequest } from './input.js';
 import { type NodeOutcome, nodeUpgrade } from './node-upgrade.js';
 import { applyReport, batchSize, details, recount } from './progress.js';
+import { describeTime, nextOpening, openWindow, parseWindows } from './window.js';
 
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -178,22 +179,42 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     await act.recordStatus({ cluster: request.cluster, patch: { workflow_id: upgradeId, ...patch } });
   };
 
-  /** Between nodes: honour pause (waiting durably) and abort. */
+  const windows = parseWindows(options.windows);
+
+  /** Between nodes: honour abort, pause (waiting durably) and the maintenance windows (a durable timer). */
   const safePoint = async () => {
-    if (st.abortRequested) throw new Aborted();
-    if (!pauseReason) return;
-    st.phase = 'paused';
-    st.pausedReason = pauseReason;
-    st.clusterStatus = 'UPDATE_PAUSED';
-    refresh();
-    await record({ status: 'UPDATE_PAUSED', status_reason: pauseReason });
-    await condition(() => pauseReason === undefined || st.abortRequested);
-    if (st.abortRequested) throw new Aborted();
-    st.phase = 'upgrading';
-    st.pausedReason = undefined;
-    st.clusterStatus = 'UPDATE_IN_PROGRESS';
-    refresh();
-    await record({ status: 'UPDATE_IN_PROGRESS', status_reason: 'resumed by the operator' });
+    for (;;) {
+      if (st.abortRequested) throw new Aborted();
+      if (pauseReason) {
+        st.phase = 'paused';
+        st.pausedReason = pauseReason;
+        st.clusterStatus = 'UPDATE_PAUSED';
+        refresh();
+        await record({ status: 'UPDATE_PAUSED', status_reason: pauseReason });
+        await condition(() => pauseReason === undefined || st.abortRequested);
+        if (st.abortRequested) throw new Aborted();
+        st.pausedReason = undefined;
+        st.phase = 'upgrading';
+        st.clusterStatus = 'UPDATE_IN_PROGRESS';
+        refresh();
+        await record({ status: 'UPDATE_IN_PROGRESS', status_reason: 'resumed by the operator' });
+        continue;
+      }
+      if (windows.length > 0 && !openWindow(windows, Date.now())) {
+        const next = nextOpening(windows, Date.now());
+        st.phase = 'waiting-for-window';
+        st.window = { waitingUntil: describeTime(next.opens, next.window.zone), spec: next.window.spec };
+        st.pausedReason = `waiting for maintenance window until ${st.window.waitingUntil}`;
+        refresh();
+        await condition(() => st.abortRequested || pauseReason !== undefined, next.opens - Date.now());
+        st.window = undefined;
+        st.pausedReason = undefined;
+        st.phase = 'upgrading';
+        refresh();
+        continue;
+      }
+      return;
+    }
   };
 
   /** After a node or batch: soak, then the gate; a failing gate pauses for the operator. */

@@ -13,6 +13,7 @@ import { blockedReport, clusterShow, nodeTable } from '../render.js';
 import { table } from '../table.js';
 import { client, queryStatus, runningUpgrade, startUpgrade } from '../upgrades.js';
 import { watch } from '../watch.js';
+import { parseWindows } from '../../workflows/window.js';
 
 interface StartFlags {
   allowSkew?: boolean;
@@ -25,6 +26,7 @@ interface StartFlags {
   soak?: string;
   probe?: string[];
   probeSuccesses?: string;
+  window?: string[];
   wait?: boolean;
 }
 
@@ -44,6 +46,7 @@ export function requestFrom(cluster: string, template: string, f: StartFlags): U
     force: f.force,
     soakSeconds: num(f.soak),
     probes: f.probe?.map((url) => ({ url, successes: num(f.probeSuccesses) ?? 3 })),
+    windows: f.window,
   };
 }
 
@@ -67,9 +70,14 @@ export function upgradeCommands(program: Command): void {
     .option('--soak <seconds>', 'wait after each node before its health gate', '0')
     .option('--probe <url...>', "HTTP probe(s) every gate must pass (the seed's curl loop)")
     .option('--probe-successes <n>', 'consecutive successes a probe needs', '3')
+    .option(
+      '--window <spec...>',
+      'maintenance window(s) nodes may start in, e.g. "Sat,Sun 02:00-06:00 Pacific/Auckland"',
+    )
     .option('--wait', 'watch the upgrade until it ends')
     .action(async (cluster: string, template: string, f: StartFlags) => {
       const request = requestFrom(cluster, template, f);
+      parseWindows(request.windows ?? []);
       validate(request); // fail fast, before anything is started
       const c = await client();
       const handle = await startUpgrade(c, request);

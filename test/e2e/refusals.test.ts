@@ -97,15 +97,20 @@ describe('refused upgrades leave the cluster untouched', () => {
 
   it('refuses an unhealthy cluster, naming what is unhealthy', async () => {
     // A workload that can never become available.
-    kubectl(cluster, ['create', 'deployment', 'never-scheduled', '--image=nginx:1.15', '--replicas=1']);
-    kubectl(cluster, [
-      'patch',
-      'deployment',
-      'never-scheduled',
-      '--type=merge',
-      '-p',
-      '{"spec":{"template":{"spec":{"nodeSelector":{"no-such":"node"}}}}}',
-    ]);
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'never-scheduled', namespace: 'default' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'never-scheduled' } },
+        template: {
+          metadata: { labels: { app: 'never-scheduled' } },
+          spec: { nodeSelector: { 'no-such': 'node' }, containers: [{ name: 'c', image: 'nginx:1.15' }] },
+        },
+      },
+    };
+    kubectl(cluster, ['apply', '-f', '-'], JSON.stringify(deployment));
     const f = await refusal({});
     assert.equal(f.type, 'UnhealthyCluster');
     assert.match(
