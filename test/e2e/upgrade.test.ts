@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { readRecord } from '../../activities/record/store.js';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { watchAvailability } from '../cluster/availability.js';
@@ -51,7 +52,7 @@ async function keepHistory(name: string, workflowId: string) {
   const dir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(`${dir}${name}.json`, JSON.stringify(history));
+  writeFileSync(`${dir}${name}--${workflowId}.json`, historyToJSON(history));
 }
 
 describe('rolling upgrade end to end', () => {

@@ -19,7 +19,11 @@ describe('replay of recorded upgrade histories', () => {
   });
   it('replays every one without nondeterminism', async () => {
     quietRuntime('WARN');
-    const histories = files.map((f) => ({ workflowId: f, history: JSON.parse(readFileSync(dir + f, 'utf8')) }));
+    // Files are named <case>--<workflow id>.json: replay needs the id the history was recorded with.
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/^.*?--/, '').replace(/\.json$/, ''),
+      history: JSON.parse(readFileSync(dir + f, 'utf8')),
+    }));
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
