@@ -6,11 +6,21 @@ import { TASK_QUEUE } from '../config/temporal.js';
 
 let runtimeInstalled = false;
 
+/** The last log lines of this process's SDK (tests scan them for leaked credentials). */
+export const recentLogs: string[] = [];
+
 /** Sets the SDK's log level once per process (before any connection or worker is made). */
 export function quietRuntime(level: LogLevel = 'WARN'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  const print = new DefaultLogger(level);
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      recentLogs.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`);
+      if (recentLogs.length > 5000) recentLogs.shift();
+      print.log(entry.level, entry.message, entry.meta);
+    }),
+  });
 }
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

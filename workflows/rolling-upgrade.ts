@@ -54,6 +54,19 @@ const gates = proxyActivities<Activities>({
 /** Raised inside the workflow only; never escapes it. */
 class Aborted extends Error {}
 
+/** The innermost failure's message ("child failed: activity failed: forbidden: …" → "forbidden: …"), with where. */
+function rootCause(err: unknown): string {
+  let e: unknown = err;
+  const path: string[] = [];
+  while (e instanceof Error && e.cause instanceof Error) {
+    const id = (e as { workflowExecution?: { workflowId?: string } }).workflowExecution?.workflowId;
+    if (id) path.push(id.slice(id.lastIndexOf('/') + 1));
+    e = e.cause;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return path.length > 0 ? `node ${path.join(', ')}: ${message}` : message;
+}
+
 export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStatus> {
   const { request, options } = checkRequest(input);
   const upgradeId = workflowInfo().workflowId;
@@ -346,12 +359,7 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
       await record({ status: 'UPDATE_ABORTED', status_reason: `aborted by the operator; nodes: ${versions()}` });
       return st;
     }
-    const message =
-      err instanceof Error
-        ? err.cause instanceof Error
-          ? `${err.message}: ${err.cause.message}`
-          : err.message
-        : String(err);
+    const message = rootCause(err);
     st.phase = 'failed';
     st.clusterStatus = 'UPDATE_FAILED';
     st.errors.push(message);

@@ -13,6 +13,8 @@ import { devServer, testWorker, uniqueQueue } from '../support/temporal.js';
 
 process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
 process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-state-'));
+// No cluster here: a valid move gets past validation and stops at the cluster step.
+process.env.K8S_RU_KUBECONFIG = '/nonexistent/kubeconfig';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -30,19 +32,19 @@ after(async () => {
   await env.teardown();
 });
 
-async function run(input: unknown) {
+async function run(input: unknown, workflowId = uniqueQueue('validate')) {
   return await env.client.workflow.execute('rollingUpgrade', {
     taskQueue,
-    workflowId: uniqueQueue('validate'),
+    workflowId,
     args: [input],
     workflowExecutionTimeout: '1 minute',
   });
 }
 
 /** The failure the workflow ended with: its ApplicationFailure (from the workflow or an activity). */
-async function failure(input: unknown): Promise<ApplicationFailure> {
+async function failure(input: unknown, workflowId?: string): Promise<ApplicationFailure> {
   try {
-    await run(input);
+    await run(input, workflowId);
   } catch (err) {
     assert.ok(err instanceof WorkflowFailedError, String(err));
     const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
@@ -53,10 +55,15 @@ async function failure(input: unknown): Promise<ApplicationFailure> {
 }
 
 describe('rollingUpgrade validation on the dev server', () => {
-  it("accepts the seed's move v1.11.9 → v1.12.7", async () => {
-    const result = await run({ cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403' });
-    assert.equal((result as { fromVersion: string }).fromVersion, 'v1.11.9');
-    assert.equal((result as { toVersion: string }).toVersion, 'v1.12.7');
+  it("accepts the seed's move v1.11.9 → v1.12.7 (and goes on to the cluster)", async () => {
+    const workflowId = uniqueQueue('validate');
+    const f = await failure({ cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403' }, workflowId);
+    assert.equal(f.type, 'ClusterUnreachable');
+    assert.match(f.message, /its kubeconfig \/nonexistent\/kubeconfig does not exist/);
+    const status = await env.client.workflow
+      .getHandle(workflowId)
+      .query<{ fromVersion: string; toVersion: string; phase: string }>('status');
+    assert.deepEqual([status.fromVersion, status.toVersion, status.phase], ['v1.11.9', 'v1.12.7', 'preflight']);
   });
 
   const refused: [string, unknown, string, RegExp][] = [
