@@ -15,6 +15,22 @@ import { classify, type Kube, statusCode } from '../kube/client.js';
 import { CORDONED_BY, readNode } from '../kube/nodes.js';
 import type { ReplaceHooks, ReplaceResult } from './provider.js';
 
+/** What a simulated kubelet reports about itself. */
+export function kwokNodeInfo(kubeletVersion: string) {
+  return {
+    kubeletVersion,
+    kubeProxyVersion: kubeletVersion,
+    containerRuntimeVersion: 'containerd://1.7.0',
+    architecture: 'amd64',
+    operatingSystem: 'linux',
+    osImage: 'kwok',
+    kernelVersion: 'kwok',
+    bootID: '',
+    machineID: '',
+    systemUUID: '',
+  };
+}
+
 export function registration(snapshot: NodeSnapshot, targetVersion: string, upgradeId: string): V1Node {
   return {
     apiVersion: 'v1',
@@ -28,18 +44,7 @@ export function registration(snapshot: NodeSnapshot, targetVersion: string, upgr
       addresses: snapshot.addresses,
       capacity: snapshot.capacity,
       allocatable: snapshot.capacity,
-      nodeInfo: {
-        kubeletVersion: targetVersion,
-        kubeProxyVersion: targetVersion,
-        containerRuntimeVersion: 'containerd://1.7.0',
-        architecture: 'amd64',
-        operatingSystem: 'linux',
-        osImage: 'kwok',
-        kernelVersion: 'kwok',
-        bootID: '',
-        machineID: '',
-        systemUUID: '',
-      },
+      nodeInfo: kwokNodeInfo(targetVersion),
     },
   };
 }

@@ -1,3 +1,5 @@
+import { kwokNodeInfo } from '../../activities/replace/kwok.js';
+
 /** The nodes of the seed's cluster, as kubelets would register them (names as in `openstack coe cluster show`). */
 
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
@@ -40,18 +42,7 @@ export function nodeManifest(name: string, role: 'master' | 'worker', kubeletVer
       ],
       capacity: { cpu: '4', memory: '8Gi', pods: '110' },
       allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
-      nodeInfo: {
-        kubeletVersion,
-        kubeProxyVersion: kubeletVersion,
-        containerRuntimeVersion: 'containerd://1.7.0',
-        architecture: 'amd64',
-        operatingSystem: 'linux',
-        osImage: 'kwok',
-        kernelVersion: 'kwok',
-        bootID: '',
-        machineID: '',
-        systemUUID: '',
-      },
+      nodeInfo: kwokNodeInfo(kubeletVersion),
     },
   };
 }

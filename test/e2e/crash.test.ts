@@ -18,6 +18,7 @@ import {
   type Harness,
   kube,
   kubeconfig,
+  nginxNodes,
   nodes,
   resultWithin,
   setBudget,
@@ -76,11 +77,6 @@ async function watchDeletions(): Promise<{ deletions: Map<string, number>; stop(
     () => undefined,
   );
   return { deletions, stop: () => ac.abort() };
-}
-
-async function nginxNodes(): Promise<string[]> {
-  const pods = await kube().core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=nginx' });
-  return pods.items.map((p) => p.spec?.nodeName ?? '');
 }
 
 async function assertCompletedCleanly(deletions: Map<string, number>) {

@@ -40,6 +40,12 @@ export async function nodes(): Promise<NodeState[]> {
   return (await kube().core.listNode()).items.map(nodeState);
 }
 
+/** The nodes the nginx pods run on. */
+export async function nginxNodes(): Promise<string[]> {
+  const pods = await kube().core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=nginx' });
+  return pods.items.map((p) => p.spec?.nodeName ?? '');
+}
+
 export function setBudget(minAvailable: number): void {
   kubectl(cluster, ['patch', 'pdb', 'nginx-pdb', '--type=merge', '-p', JSON.stringify({ spec: { minAvailable } })]);
 }

@@ -21,6 +21,7 @@ import {
   type Harness,
   kube,
   kubeconfig,
+  nginxNodes,
   nodes,
   resultWithin,
   setBudget,
@@ -35,11 +36,6 @@ before(async () => {
 });
 after(async () => await closeHarness(h));
 beforeEach(async () => await freshCluster());
-
-async function nginxNodes(): Promise<string[]> {
-  const pods = await kube().core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=nginx' });
-  return pods.items.map((p) => p.spec?.nodeName ?? '');
-}
 
 const record = () => {
   const cat = loadCatalogue();
