@@ -16,7 +16,6 @@ import {
   freshCluster,
   harness,
   type Harness,
-  kube,
   kubeconfig,
   nginxNodes,
   nodes,
