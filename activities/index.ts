@@ -80,7 +80,12 @@ export function createActivities() {
     },
 
     async drainNode(input: { cluster: string } & DrainRequest) {
-      return await drainNode(kubeFor(input.cluster), input, { heartbeat: beat, sleep });
+      const ctx = Context.current();
+      return await drainNode(kubeFor(input.cluster), input, {
+        heartbeat: beat,
+        sleep,
+        checkCancelled: () => ctx.cancellationSignal.throwIfAborted(),
+      });
     },
 
     /** Replaces the node by its cluster's provider; a node already at the target version is left alone. */

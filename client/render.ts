@@ -22,7 +22,11 @@ export function clusterShow(
     ],
     [
       'health_status',
-      record.health_status ?? (upgrade?.lastGate ? (upgrade.lastGate.healthy ? 'HEALTHY' : 'UNHEALTHY') : 'UNKNOWN'),
+      running && upgrade.lastGate
+        ? upgrade.lastGate.healthy
+          ? 'HEALTHY'
+          : 'UNHEALTHY'
+        : (record.health_status ?? 'UNKNOWN'),
     ],
     ['cluster_template_id', template.uuid],
     ['uuid', cluster.uuid],

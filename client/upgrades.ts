@@ -1,10 +1,25 @@
 /** Finding and starting a cluster's upgrade on Temporal. One running upgrade per cluster: its id says which. */
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { connectClient, TASK_QUEUE, type TemporalSettings, temporalSettings } from '../config/temporal.js';
+import { findCluster, loadCatalogue } from '../activities/catalogue/load.js';
+import { readRecord } from '../activities/record/store.js';
 import type { UpgradeStatus } from '../model/status.js';
 import type { UpgradeRequest } from '../model/upgrade.js';
 
 export const upgradeId = (cluster: string) => `upgrade-${cluster}`;
+
+/**
+ * The id of the cluster's latest upgrade: the one its record names (a scheduled upgrade's id carries
+ * the schedule's timestamp), else `upgrade-<cluster>`.
+ */
+export function latestUpgradeId(cluster: string): string {
+  try {
+    const catalogue = loadCatalogue();
+    return readRecord(catalogue, findCluster(catalogue, cluster)).workflow_id ?? upgradeId(cluster);
+  } catch {
+    return upgradeId(cluster);
+  }
+}
 
 export async function client(overrides: Partial<TemporalSettings> = {}): Promise<Client> {
   const settings = temporalSettings(overrides);
@@ -37,7 +52,7 @@ export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue
 /** The upgrade's status, or undefined when the cluster was never upgraded through this namespace. */
 export async function queryStatus(c: Client, cluster: string): Promise<UpgradeStatus | undefined> {
   try {
-    return await c.workflow.getHandle(upgradeId(cluster)).query<UpgradeStatus>('status');
+    return await c.workflow.getHandle(latestUpgradeId(cluster)).query<UpgradeStatus>('status');
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
@@ -46,7 +61,7 @@ export async function queryStatus(c: Client, cluster: string): Promise<UpgradeSt
 
 /** The running upgrade's handle; a clear error when none runs. */
 export async function runningUpgrade(c: Client, cluster: string) {
-  const handle = c.workflow.getHandle(upgradeId(cluster));
+  const handle = c.workflow.getHandle(latestUpgradeId(cluster));
   try {
     const d = await handle.describe();
     if (d.status.name !== 'RUNNING') {

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import cliProgress from 'cli-progress';
 import type { UpgradeStatus } from '../model/status.js';
 import { nodeLine } from './render.js';
-import { queryStatus, upgradeId } from './upgrades.js';
+import { latestUpgradeId, queryStatus } from './upgrades.js';
 
 const ENDED = ['completed', 'aborted', 'failed'];
 
@@ -44,7 +44,7 @@ export async function watch(
         last = s;
         if (out.isTTY) bar ??= bars.create(s.nodes.length || 1, 0, { phase: s.phase, current: '' });
         if (s.phase !== lastPhase) {
-          log(`${upgradeId(cluster)}: ${s.phase}${s.pausedReason ? ` (${s.pausedReason})` : ''}`);
+          log(`${s.workflowId}: ${s.phase}${s.pausedReason ? ` (${s.pausedReason})` : ''}`);
           lastPhase = s.phase;
         }
         for (const n of s.nodes) {
@@ -59,7 +59,7 @@ export async function watch(
         if (ENDED.includes(s.phase)) return s;
       }
       const d = await c.workflow
-        .getHandle(upgradeId(cluster))
+        .getHandle(latestUpgradeId(cluster))
         .describe()
         .catch(() => undefined);
       if (d && d.status.name !== 'RUNNING' && (!s || !ENDED.includes(s.phase))) {

@@ -52,6 +52,8 @@ export interface DrainResult {
   skipped: string[];
   podsLeft: number;
   blocked: BlockedPod[];
+  /** true when the drain stopped at its deadline (not at once, on pods it must not evict) */
+  timedOut: boolean;
 }
 
 export interface GateCheck {

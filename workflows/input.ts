@@ -44,6 +44,13 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
   ['allowSkew', 'deleteEmptyDirData', 'force'].forEach(bool);
   ['drainTimeoutSeconds', 'nodeReadyTimeoutSeconds', 'gateTimeoutSeconds'].forEach((k) => seconds(k, 1));
   ['gracePeriodSeconds', 'soakSeconds'].forEach((k) => seconds(k));
+  if (r.gracePeriodSeconds !== undefined && !Number.isInteger(r.gracePeriodSeconds)) {
+    problems.push('"gracePeriodSeconds" must be a whole number of seconds');
+  }
+  // A gate runs as one activity of at most 30 minutes.
+  if (typeof r.gateTimeoutSeconds === 'number' && r.gateTimeoutSeconds > 1500) {
+    problems.push('"gateTimeoutSeconds" must be at most 1500');
+  }
   const mu = r.maxUnavailable;
   if (
     mu !== undefined &&
@@ -61,8 +68,18 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
     problems.push('"onDrainTimeout" must be one of pause, force, abort');
   }
   if (r.probes !== undefined) {
-    if (!Array.isArray(r.probes) || r.probes.some((p) => typeof p?.url !== 'string' || !/^https?:\/\//.test(p.url))) {
-      problems.push('"probes" must be a list of {"url": "http://...", "successes": N}');
+    const ok = (p: Record<string, unknown>) =>
+      typeof p?.url === 'string' &&
+      /^https?:\/\//.test(p.url) &&
+      (p.successes === undefined ||
+        (Number.isInteger(p.successes) && (p.successes as number) >= 1 && (p.successes as number) <= 20)) &&
+      ['intervalMs', 'timeoutMs'].every(
+        (k) => p[k] === undefined || (typeof p[k] === 'number' && (p[k] as number) > 0 && (p[k] as number) <= 60_000),
+      );
+    if (!Array.isArray(r.probes) || !r.probes.every(ok)) {
+      problems.push(
+        '"probes" must be a list of {"url": "http://...", "successes": 1-20, "intervalMs": ms, "timeoutMs": ms}',
+      );
     }
   }
   if (r.windows !== undefined) {

@@ -5,10 +5,10 @@
  * the node until the operator decides (retry, force, skip) or aborts: never a silent force.
  */
 import {
+  ActivityCancellationType,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
-  isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -34,6 +34,11 @@ export type NodeOutcome = 'upgraded' | 'already-upgraded' | 'skipped' | 'aborted
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
+});
+/** Putting a node back is retried until it works (an API outage must not leave it cordoned). */
+const compensate = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['Forbidden', 'NodeNotFound'] },
 });
 
 /** Raised inside the workflow only; never escapes it. */
@@ -69,6 +74,8 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
       startToCloseTimeout: `${seconds + 3600}s`, // heartbeats detect a dead worker long before this
       heartbeatTimeout: '10s',
       retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
+      // An aborted drain stops evicting before the node is uncordoned.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
 
   if (aborted) return 'aborted';
@@ -84,14 +91,15 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   }
 
   const restore = async (s: NodeSnapshot) => {
-    await CancellationScope.nonCancellable(() => quick.restoreNode({ cluster, snapshot: s }));
+    await CancellationScope.nonCancellable(() => compensate.restoreNode({ cluster, snapshot: s }));
   };
 
   await report({ step: 'cordon', cordoned: true });
-  await quick.cordonNode({ cluster, node, upgradeId });
   try {
+    await quick.cordonNode({ cluster, node, upgradeId });
     let timeout = options.drainTimeoutSeconds;
     let deletePods = false;
+    let forced = false; // the operator chose forceDrain: unmanaged and emptyDir pods go too
     for (;;) {
       if (aborted) throw new Aborted();
       await report({ step: 'drain', blocked: [], detail: deletePods ? 'deleting pods (forced)' : 'evicting pods' });
@@ -99,29 +107,33 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
       let result: DrainResult;
       try {
         drainScope = new CancellationScope();
+        if (aborted) throw new Aborted(); // the abort came while reporting
         result = await drainScope.run(() =>
           long(timeout).drainNode({
             cluster,
             node,
             deadline,
-            deleteEmptyDirData: options.deleteEmptyDirData,
-            force: options.force,
+            deleteEmptyDirData: options.deleteEmptyDirData || forced,
+            force: options.force || forced,
             gracePeriodSeconds: options.gracePeriodSeconds,
             deletePods,
           }),
         );
       } catch (err) {
-        if (aborted && isCancellation(err)) throw new Aborted();
+        // Cancelled (or failed while being cancelled) because of an abort: compensate as an abort.
+        if (aborted) throw new Aborted();
         throw err;
       } finally {
         drainScope = undefined;
       }
       if (result.drained) break;
-      if (options.onDrainTimeout === 'force' && !deletePods) {
+      // The timeout policy applies to a drain that timed out, not to pods refused at once (unmanaged,
+      // emptyDir): those always wait for the operator.
+      if (result.timedOut && options.onDrainTimeout === 'force' && !deletePods) {
         deletePods = true;
         continue;
       }
-      if (options.onDrainTimeout === 'abort') throw new Aborted();
+      if (result.timedOut && options.onDrainTimeout === 'abort') throw new Aborted();
       decision = undefined;
       await report({
         step: 'blocked',
@@ -142,7 +154,7 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
         });
         return 'skipped';
       }
-      if (d.action === 'force') deletePods = true;
+      if (d.action === 'force') deletePods = forced = true;
       timeout = d.timeoutSeconds ?? options.drainTimeoutSeconds;
     }
     // Last safe point: once replacement starts it runs to the end (a half-replaced node helps nobody).
@@ -161,7 +173,16 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
     await report({ step: 'done', cordoned: snapshot.unschedulable, version: ready.version, detail: '' });
     return 'upgraded';
   } catch (err) {
-    await restore(snapshot);
+    try {
+      await restore(snapshot);
+    } catch (restoreErr) {
+      await report({
+        step: 'failed',
+        cordoned: true,
+        detail: `could not restore the node: ${(restoreErr as Error).message}`,
+      });
+      throw restoreErr;
+    }
     if (err instanceof Aborted) {
       await report({
         step: 'restored',

@@ -7,12 +7,12 @@
 import {
   ApplicationFailure,
   condition,
-  executeChild,
   getExternalWorkflowHandle,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -34,6 +34,7 @@ import {
 } from './control.js';
 import { checkRequest } from './input.js';
 import { type NodeOutcome, nodeUpgrade } from './node-upgrade.js';
+import { sameVersion } from '../model/versions.js';
 import { applyReport, batchSize, details, recount } from './progress.js';
 import { describeTime, nextOpening, openWindow, parseWindows } from './window.js';
 
@@ -68,12 +69,12 @@ function rootCause(err: unknown): string {
 }
 
 export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStatus> {
-  const { request, options } = checkRequest(input);
   const upgradeId = workflowInfo().workflowId;
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Partial<UpgradeRequest>;
   const st: UpgradeStatus = {
     workflowId: upgradeId,
-    cluster: request.cluster,
-    toTemplate: request.template,
+    cluster: String(raw.cluster ?? ''),
+    toTemplate: String(raw.template ?? ''),
     clusterStatus: 'VALIDATING',
     phase: 'validating',
     abortRequested: false,
@@ -85,6 +86,8 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     warnings: [],
   };
   let pauseReason: string | undefined;
+  /** nodes whose child workflow runs now (plain JSON, like all workflow state) */
+  const running: string[] = [];
   const childId = (node: string) => `${upgradeId}/${node}`;
   const refresh = () => setCurrentDetails(details(st));
   const blockedNodes = () => st.nodes.filter((n) => n.step === 'blocked');
@@ -99,8 +102,17 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     }
   };
 
-  // Handlers first, so no message is missed.
+  // Handlers first, so no message is missed; `status` answers even when the input is refused.
   setHandler(status, () => st, { description: DESCRIPTIONS.status });
+  let checked: ReturnType<typeof checkRequest>;
+  try {
+    checked = checkRequest(input);
+  } catch (err) {
+    st.phase = 'failed';
+    st.errors.push((err as Error).message);
+    throw err;
+  }
+  const { request, options } = checked;
   setHandler(
     pause,
     (r) => {
@@ -126,10 +138,11 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
   setHandler(
     abort,
     async (r) => {
-      if (st.abortRequested) return;
+      if (!st.abortRequested)
+        st.errors.push(r?.reason ? `abort requested: ${r.reason}` : 'abort requested by the operator');
       st.abortRequested = true;
-      st.errors.push(r?.reason ? `abort requested: ${r.reason}` : 'abort requested by the operator');
-      await Promise.all(st.current.map((node) => signalChild(node, (h) => h.signal(abortNode))));
+      // Every child started and not finished, including those that have not reported yet.
+      await Promise.all(running.map((node) => signalChild(node, (h) => h.signal(abortNode))));
       refresh();
     },
     { description: DESCRIPTIONS.abort },
@@ -252,15 +265,21 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     }
   };
 
+  const upgradeNode = async (node: string): Promise<NodeOutcome> => {
+    running.push(node);
+    try {
+      const child = await startChild(nodeUpgrade, {
+        workflowId: childId(node),
+        args: [{ cluster: request.cluster, node, toVersion: st.toVersion ?? '', upgradeId, options }],
+      });
+      if (st.abortRequested) await child.signal(abortNode); // the abort came while it was starting
+      return await child.result();
+    } finally {
+      running.splice(running.indexOf(node), 1);
+    }
+  };
   const upgradeBatch = async (nodes: string[]) => {
-    const results = await Promise.allSettled(
-      nodes.map((node) =>
-        executeChild(nodeUpgrade, {
-          workflowId: childId(node),
-          args: [{ cluster: request.cluster, node, toVersion: st.toVersion ?? '', upgradeId, options }],
-        }),
-      ),
-    );
+    const results = await Promise.allSettled(nodes.map(upgradeNode));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const outcomes = results.map((r) => (r as PromiseFulfilledResult<NodeOutcome>).value);
@@ -283,46 +302,59 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
   const versions = () => st.nodes.map((n) => `${n.name}=${n.version}${n.cordoned ? ' (CORDONED)' : ''}`).join(', ');
 
   refresh();
-  const valid = await act.validateUpgrade(request);
-  Object.assign(st, {
-    fromTemplate: valid.fromTemplate,
-    fromVersion: valid.fromVersion,
-    toVersion: valid.toVersion,
-    toTemplate: valid.toTemplate,
-  });
-  st.phase = 'preflight';
-  refresh();
-  const plan = await preflight.planUpgrade({
-    cluster: valid.cluster,
-    fromVersion: valid.fromVersion,
-    toVersion: valid.toVersion,
-    options,
-  });
-  st.warnings = plan.warnings;
-  st.nodes = plan.nodes.map((n) => ({
-    name: n.name,
-    role: n.role,
-    version: n.kubeletVersion,
-    step: n.action === 'skip' && !n.unschedulable ? 'done' : 'pending',
-    cordoned: false,
-    detail: n.action === 'skip' ? 'already at the target version' : undefined,
-  }));
-  recount(st);
-  st.lastGate = await gates.healthGate({
-    cluster: valid.cluster,
-    timeoutSeconds: Math.min(options.gateTimeoutSeconds, 60),
-    probes: options.probes,
-  });
-  if (!st.lastGate.healthy) {
-    throw ApplicationFailure.nonRetryable(
-      `cluster ${valid.cluster} is unhealthy; refusing to start the upgrade: ` +
-        st.lastGate.checks
-          .filter((c) => !c.ok)
-          .map((c) => `${c.name}: ${c.detail}`)
-          .join('; '),
-      'UnhealthyCluster',
-      st.lastGate,
-    );
+  // Before anything is touched: a refusal leaves the cluster and its record as they were.
+  const preflightSteps = async () => {
+    const valid = await act.validateUpgrade(request);
+    Object.assign(st, {
+      fromTemplate: valid.fromTemplate,
+      fromVersion: valid.fromVersion,
+      toVersion: valid.toVersion,
+      toTemplate: valid.toTemplate,
+    });
+    st.phase = 'preflight';
+    refresh();
+    const plan = await preflight.planUpgrade({
+      cluster: valid.cluster,
+      fromVersion: valid.fromVersion,
+      toVersion: valid.toVersion,
+      options,
+    });
+    st.warnings = plan.warnings;
+    st.nodes = plan.nodes.map((n) => ({
+      name: n.name,
+      role: n.role,
+      version: n.kubeletVersion,
+      step: n.action === 'skip' && !n.unschedulable ? 'done' : 'pending',
+      cordoned: false,
+      detail: n.action === 'skip' ? 'already at the target version' : undefined,
+    }));
+    recount(st);
+    st.lastGate = await gates.healthGate({
+      cluster: valid.cluster,
+      timeoutSeconds: Math.min(options.gateTimeoutSeconds, 60),
+      probes: options.probes,
+    });
+    if (!st.lastGate.healthy) {
+      throw ApplicationFailure.nonRetryable(
+        `cluster ${valid.cluster} is unhealthy; refusing to start the upgrade: ` +
+          st.lastGate.checks
+            .filter((c) => !c.ok)
+            .map((c) => `${c.name}: ${c.detail}`)
+            .join('; '),
+        'UnhealthyCluster',
+        st.lastGate,
+      );
+    }
+    return valid;
+  };
+  let valid: Awaited<ReturnType<typeof preflightSteps>>;
+  try {
+    valid = await preflightSteps();
+  } catch (err) {
+    st.phase = 'failed';
+    st.errors.push(rootCause(err));
+    refresh();
+    throw err;
   }
 
   st.phase = 'upgrading';
@@ -371,13 +403,23 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
   st.phase = 'completed';
   st.clusterStatus = 'UPDATE_COMPLETE';
   refresh();
-  await record({
-    status: 'UPDATE_COMPLETE',
-    status_reason: 'upgrade completed successfully',
-    template: valid.toTemplate,
-    coe_version: valid.toVersion,
-    target_template: null,
-    health_status: 'HEALTHY',
-  });
+  // Nodes skipped by the operator still run the old version: the cluster keeps its old template.
+  const behind = st.nodes.filter((n) => !sameVersion(n.version, valid.toVersion));
+  await record(
+    behind.length === 0
+      ? {
+          status: 'UPDATE_COMPLETE',
+          status_reason: 'upgrade completed successfully',
+          template: valid.toTemplate,
+          coe_version: valid.toVersion,
+          target_template: null,
+          health_status: 'HEALTHY',
+        }
+      : {
+          status: 'UPDATE_COMPLETE',
+          status_reason: `partial: ${behind.map((n) => `${n.name}=${n.version}`).join(', ')} not upgraded (skipped); nodes: ${versions()}`,
+          health_status: 'HEALTHY',
+        },
+  );
   return st;
 }

@@ -27,6 +27,8 @@ export interface DrainHooks {
   heartbeat(progress: { podsLeft: number; blocked: BlockedPod[] }): void;
   /** cancellation-aware sleep (rejects when the drain is cancelled) */
   sleep(ms: number): Promise<void>;
+  /** throws when the drain was cancelled (checked before every eviction) */
+  checkCancelled?(): void;
 }
 
 const ref = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -92,13 +94,14 @@ async function remove(
 
 export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks): Promise<DrainResult> {
   const requested = new Set<string>(); // uids already evicted or deleted
+  const forcedNow = new Set<string>(); // uids of terminating pods a forced drain removed at once
   let budgetCache: V1PodDisruptionBudget[] | undefined;
   const all = async () => (budgetCache ??= await budgets(kube));
   for (;;) {
     budgetCache = undefined;
     const plan = planDrain(await podsOn(kube, req.node), {
       deleteEmptyDirData: req.deleteEmptyDirData,
-      force: req.force || req.deletePods === true,
+      force: req.force,
     });
     const blocked: BlockedPod[] = plan.refused.map((r) => ({
       pod: r.pod,
@@ -111,11 +114,29 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
         blocked.push({ pod: ref(pod), reason: 'terminating', message: 'evicted; waiting for graceful termination' });
         continue;
       }
+      hooks.checkCancelled?.(); // never start an eviction after an abort
       const why = await remove(kube, pod, req, all);
       if (why) blocked.push(why);
-      else requested.add(uid);
+      else {
+        requested.add(uid);
+        blocked.push({ pod: ref(pod), reason: 'terminating', message: 'evicted; waiting for graceful termination' });
+      }
     }
     for (const pod of plan.wait) {
+      // A forced drain does not wait out a stuck termination: it removes the pod at once.
+      if (req.deletePods && !forcedNow.has(pod.metadata?.uid ?? '')) {
+        hooks.checkCancelled?.();
+        await kube.core
+          .deleteNamespacedPod({
+            name: pod.metadata?.name ?? '',
+            namespace: pod.metadata?.namespace ?? '',
+            gracePeriodSeconds: 0,
+          })
+          .catch((err: unknown) => {
+            if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `pod ${ref(pod)}`);
+          });
+        forcedNow.add(pod.metadata?.uid ?? '');
+      }
       blocked.push({ pod: ref(pod), reason: 'terminating', message: 'waiting for graceful termination' });
     }
     const podsLeft = plan.evict.length + plan.wait.length + plan.refused.length;
@@ -127,6 +148,7 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
       skipped: plan.skipped,
       podsLeft,
       blocked,
+      timedOut: false,
     };
     if (result.drained) return result;
     // Refusals need an operator: no point waiting for the deadline.
@@ -136,7 +158,8 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
     const onlyTerminating = blocked.every((b) => b.reason === 'terminating');
     const graceEnds =
       Math.max(0, ...plan.wait.map((p) => new Date(p.metadata?.deletionTimestamp ?? 0).getTime())) + 30_000;
-    if (Date.now() >= req.deadline && !(onlyTerminating && Date.now() < graceEnds)) return result;
+    if (Date.now() >= req.deadline && !(onlyTerminating && Date.now() < graceEnds))
+      return { ...result, timedOut: true };
     await hooks.sleep(onlyTerminating ? 500 : Math.min(req.pollMs ?? 2000, Math.max(0, req.deadline - Date.now())));
   }
 }

@@ -129,7 +129,11 @@ export async function gateUntilHealthy(
 ): Promise<GateResult> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const result = await gate(kube, req, hooks.sleep);
+    // Probes can take a while: heartbeat at every attempt so the gate is not taken for dead.
+    const result = await gate(kube, req, async (ms) => {
+      hooks.heartbeat({ healthy: false, checks: [], at: new Date().toISOString() });
+      await hooks.sleep(ms);
+    });
     hooks.heartbeat(result);
     if (result.healthy || Date.now() >= deadline) return result;
     await hooks.sleep(1000);

@@ -37,10 +37,15 @@ export async function readNode(kube: Kube, name: string): Promise<V1Node | undef
   }
 }
 
+/**
+ * The node's state before the upgrade. A cordon left by an earlier upgrade (our annotation names it)
+ * is not the node's own state: it was schedulable before that upgrade touched it.
+ */
 export function snapshotOf(node: V1Node): NodeSnapshot {
+  const ours = node.metadata?.annotations?.[CORDONED_BY] !== undefined;
   return {
     name: node.metadata?.name ?? '',
-    unschedulable: node.spec?.unschedulable === true,
+    unschedulable: node.spec?.unschedulable === true && !ours,
     taints: (node.spec?.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
     labels: { ...(node.metadata?.labels ?? {}) },
     addresses: (node.status?.addresses ?? []).map((a) => ({ type: a.type, address: a.address })),

@@ -18,7 +18,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 process.env.K8S_RU_CATALOGUE = join(root, 'test/fixtures/catalogue.yaml');
 process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-cli-'));
 process.env.K8S_RU_KUBECONFIG = '/nonexistent/kubeconfig';
-const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-server.sh'), 'cli'], { encoding: 'utf8' }).trim();
+const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-server.sh'), 'cli'], {
+  encoding: 'utf8',
+}).trim();
 // Asynchronous: the worker in this process must keep answering (a query needs it) while the CLI runs.
 const temporal = async (...args: string[]) =>
   (await promisify(execFile)(temporalBin, [...args, '--address', temporalAddress()], { encoding: 'utf8' })).stdout;
@@ -41,8 +43,22 @@ after(async () => {
 describe('the temporal CLI, as the README shows it', () => {
   it('starts rollingUpgrade with JSON input, queries status and sees validation pass', async () => {
     const id = uniqueQueue('upgrade-k8s-upgrade-test');
-    await temporal('workflow', 'start', '--type', 'rollingUpgrade', '--task-queue', taskQueue, '--workflow-id', id, '--input', '{"cluster":"k8s-upgrade-test","template":"kubernetes-v1.12.7-prod-20190403"}');
-    await env.client.workflow.getHandle(id).result().catch(() => undefined);
+    await temporal(
+      'workflow',
+      'start',
+      '--type',
+      'rollingUpgrade',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      id,
+      '--input',
+      '{"cluster":"k8s-upgrade-test","template":"kubernetes-v1.12.7-prod-20190403"}',
+    );
+    await env.client.workflow
+      .getHandle(id)
+      .result()
+      .catch(() => undefined);
     const out = await temporal('workflow', 'query', '--workflow-id', id, '--type', 'status', '--output', 'json');
     assert.match(out, /"fromVersion":\s*"v1.11.9"/);
     assert.match(out, /"toVersion":\s*"v1.12.7"/);
@@ -52,7 +68,18 @@ describe('the temporal CLI, as the README shows it', () => {
 
   it('refuses bad input with a clear failure', async () => {
     const id = uniqueQueue('bad-input');
-    await temporal('workflow', 'start', '--type', 'rollingUpgrade', '--task-queue', taskQueue, '--workflow-id', id, '--input', '{"cluster":"k8s-upgrade-test","template":"x","maxUnavailable":"lots"}');
+    await temporal(
+      'workflow',
+      'start',
+      '--type',
+      'rollingUpgrade',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      id,
+      '--input',
+      '{"cluster":"k8s-upgrade-test","template":"x","maxUnavailable":"lots"}',
+    );
     await assert.rejects(env.client.workflow.getHandle(id).result(), (err: Error & { cause?: Error }) =>
       /"maxUnavailable" must be a whole number >= 1 or a percentage/.test(err.cause?.message ?? ''),
     );

@@ -53,7 +53,15 @@ const mocks: Partial<Activities> = {
     cordoned.push({ node, at: Date.now() });
   },
   restoreNode: async () => undefined,
-  drainNode: async ({ node }) => ({ node, drained: true, evicted: 0, skipped: [], podsLeft: 0, blocked: [] }),
+  drainNode: async ({ node }) => ({
+    node,
+    drained: true,
+    evicted: 0,
+    skipped: [],
+    podsLeft: 0,
+    blocked: [],
+    timedOut: false,
+  }),
   replaceNode: async ({ snapshot, targetVersion }) => {
     const n = world.find((x) => x.name === snapshot.name) as NodeState;
     n.kubeletVersion = targetVersion;
