@@ -37,8 +37,8 @@ if printf '%s\n' "${files[@]}" | grep -qv '^test/unit/'; then
 fi
 
 # The real local cluster, for the tests that need it (integration, e2e).
+# (Only the tests that use it point the catalogue at it: K8S_RU_KUBECONFIG is set in their support files.)
 export K8S_RU_CLUSTER_DIR=$RUN/cluster K8S_RU_APISERVER_PORT=${TEST_APISERVER_PORT:-32643}
-export K8S_RU_KUBECONFIG=$K8S_RU_CLUSTER_DIR/kubeconfig
 if printf '%s\n' "${files[@]}" | grep -qE '^test/(integration|e2e)/'; then
   CLUSTER_STARTED=1
   npx tsx test/cluster/cli.ts up

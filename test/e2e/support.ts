@@ -15,7 +15,7 @@ import { nodeState } from '../../activities/kube/nodes.js';
 import type { NodeState } from '../../model/kube.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import type { UpgradeRequest } from '../../model/upgrade.js';
-import { clusterOptions, kubectl, seed } from '../cluster/cluster.js';
+import { clusterOptions, kubeconfigPath, kubectl, seed } from '../cluster/cluster.js';
 import { devServer, testWorker, uniqueQueue } from '../support/temporal.js';
 
 export const CLUSTER = 'k8s-upgrade-test';
@@ -23,6 +23,8 @@ export const TARGET = 'kubernetes-v1.12.7-prod-20190403';
 process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
 
 export const cluster = clusterOptions();
+// The fixture catalogue's cluster reaches the test cluster through this (scripts/test.sh started it).
+process.env.K8S_RU_KUBECONFIG = kubeconfigPath(cluster);
 export const kubeconfig = () => join(cluster.dir, 'kubeconfig');
 
 /** The seed's state again, and an empty record (the cluster at CREATE_COMPLETE). */

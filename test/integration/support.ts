@@ -1,6 +1,6 @@
 /**
  * Shared by the integration tests: API clients for the local test cluster (through the fixture
- * catalogue, whose cluster kubeconfig is $K8S_RU_KUBECONFIG, set by scripts/test.sh), polling, and
+ * catalogue, whose cluster kubeconfig is $K8S_RU_KUBECONFIG, set here to the test cluster's), polling, and
  * small readers of the seed's workloads.
  */
 import { fileURLToPath } from 'node:url';
@@ -8,9 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type V1Pod, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { type Kube, kubeFor } from '../../activities/kube/client.js';
 import { nodeNames } from '../cluster/nodes.js';
-import { clusterOptions } from '../cluster/cluster.js';
+import { clusterOptions, kubeconfigPath } from '../cluster/cluster.js';
 
 process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
+process.env.K8S_RU_KUBECONFIG = kubeconfigPath(clusterOptions());
 
 export const CLUSTER = 'k8s-upgrade-test';
 export const NAMESPACE = 'default';
@@ -19,7 +20,6 @@ export const { masters: MASTERS, workers: WORKERS } = nodeNames(clusterOptions()
 export const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function kube(): Kube {
-  if (!process.env.K8S_RU_KUBECONFIG) throw new Error('K8S_RU_KUBECONFIG is not set: run through `npm test`');
   return kubeFor(CLUSTER);
 }
 

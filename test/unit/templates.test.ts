@@ -7,7 +7,7 @@ import { upgradeViolations } from '../../activities/templates.js';
 import type { ClusterRecord } from '../../model/record.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
-const catalogue = parseCatalogue(readFileSync(fixture, 'utf8'), '/tmp');
+const catalogue = parseCatalogue(readFileSync(fixture, 'utf8'), '/tmp', {}); // no environment: defaults apply
 const current = findTemplate(catalogue, 'kubernetes-v1.11.9-prod-20190402');
 const record: ClusterRecord = {
   cluster: 'k8s-upgrade-test',
