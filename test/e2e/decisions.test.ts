@@ -1,0 +1,95 @@
+/**
+ * The operator's decisions on a blocked drain, on the real cluster: an update for a node that is not
+ * blocked is refused with the reason; `retryDrain` with a new timeout tries again; `forceDrain`
+ * deletes the blocking pod (budget bypassed, on the operator's word only); `skipNode` leaves a node
+ * at its old version, uncordoned, and the cluster keeps its old template.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
+import { readRecord } from '../../activities/record/store.js';
+import type { UpgradeStatus } from '../../model/status.js';
+import {
+  closeHarness,
+  CLUSTER,
+  freshCluster,
+  harness,
+  type Harness,
+  nodes,
+  resultWithin,
+  setBudget,
+  startUpgrade,
+  until,
+} from './support.js';
+
+let h: Harness;
+before(async () => {
+  h = await harness();
+});
+after(async () => await closeHarness(h));
+beforeEach(async () => await freshCluster());
+
+const blockedNode = (s: UpgradeStatus) => s.nodes.find((n) => n.step === 'blocked')?.name;
+
+describe('decisions on a blocked drain', () => {
+  it('refuses a decision for a node that is not blocked, then retries, forces and skips', async () => {
+    setBudget(2); // no eviction of nginx is ever allowed
+    const handle = await startUpgrade(h, { drainTimeoutSeconds: 3 });
+    let s = await until(handle, 'a blocked drain', (x) => blockedNode(x) !== undefined, 120_000);
+    const first = blockedNode(s) ?? '';
+    const notBlocked = s.nodes.find((n) => n.step === 'done')?.name ?? '';
+    await assert.rejects(
+      handle.executeUpdate('retryDrain', { args: [{ node: notBlocked }] }),
+      (err: Error) =>
+        err instanceof WorkflowUpdateFailedError && /is not blocked .*blocked nodes: /.test(err.cause?.message ?? ''),
+    );
+    assert.match(
+      await handle.executeUpdate<string, [{ node: string; timeoutSeconds: number }]>('retryDrain', {
+        args: [{ node: first, timeoutSeconds: 2 }],
+      }),
+      /retrying the drain/,
+    );
+    s = await until(
+      handle,
+      'blocked again after the retry',
+      (x) =>
+        blockedNode(x) === first && x.nodes.some((n) => n.name === first && n.detail === 'drain blocked after 2 s'),
+      60_000,
+    );
+    await handle.executeUpdate('forceDrain', { args: [{ node: first }] });
+    const skipped: string[] = [];
+    const handled = new Set([first]);
+    const newBlock = (x: UpgradeStatus) => x.nodes.find((n) => n.step === 'blocked' && !handled.has(n.name))?.name;
+    for (;;) {
+      s = await until(
+        handle,
+        'the next block or the end',
+        (x) => x.phase === 'completed' || x.phase === 'failed' || newBlock(x) !== undefined,
+        120_000,
+      );
+      const node = newBlock(s);
+      if (!node) break;
+      handled.add(node);
+      skipped.push(node);
+      await handle.executeUpdate('skipNode', { args: [{ node }] });
+    }
+    const final = await resultWithin(handle);
+    assert.equal(final.phase, 'completed');
+    const live = await nodes();
+    assert.deepEqual(
+      live.filter((n) => n.unschedulable).map((n) => n.name),
+      [],
+      'no node left cordoned',
+    );
+    assert.equal(live.find((n) => n.name === first)?.kubeletVersion, 'v1.12.7', 'the forced node was upgraded');
+    for (const name of skipped)
+      assert.equal(live.find((n) => n.name === name)?.kubeletVersion, 'v1.11.9', `${name} was skipped`);
+    const cat = loadCatalogue();
+    const record = readRecord(cat, findCluster(cat, CLUSTER));
+    if (skipped.length > 0) {
+      assert.equal(record.template, 'kubernetes-v1.11.9-prod-20190402', 'a partly upgraded cluster keeps its template');
+      assert.match(record.status_reason, /partial: .* not upgraded \(skipped\)/);
+    }
+  });
+});
