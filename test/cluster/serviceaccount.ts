@@ -60,8 +60,10 @@ export function roleWithout(resource: string, verb: string, dir: string): string
     );
   for (const d of docs) {
     d.metadata.name = `${d.metadata.name}-limited`;
-    if (d.rules)
+    if (d.rules) {
       for (const r of d.rules) if (r.resources.includes(resource)) r.verbs = r.verbs.filter((v) => v !== verb);
+      d.rules = d.rules.filter((r) => r.verbs.length > 0); // a rule needs at least one verb
+    }
     if (d.roleRef) d.roleRef.name = `${d.roleRef.name}-limited`;
     if (d.subjects) for (const s of d.subjects) s.name = `${s.name}-limited`;
   }
