@@ -40,6 +40,8 @@ export interface UpgradeRequest {
   probes?: Probe[];
   /** maintenance windows ("Sat,Sun 02:00-06:00 Pacific/Auckland"); a node starts only inside one (default: always) */
   windows?: string[];
+  /** continue as new (carrying the progress) between batches once the history has this many events (default 4000) */
+  maxHistoryEvents?: number;
 }
 
 export type UpgradeOptions = Required<
@@ -54,6 +56,7 @@ export type UpgradeOptions = Required<
     | 'gateTimeoutSeconds'
     | 'probes'
     | 'windows'
+    | 'maxHistoryEvents'
   >
 > &
   Pick<UpgradeRequest, 'gracePeriodSeconds'> & { maxUnavailable: number | string };
@@ -69,6 +72,7 @@ export const DEFAULTS: UpgradeOptions = {
   gateTimeoutSeconds: 300,
   probes: [],
   windows: [],
+  maxHistoryEvents: 4000,
 };
 
 export interface ValidatedUpgrade {

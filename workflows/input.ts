@@ -18,6 +18,7 @@ const KNOWN = new Set([
   'gateTimeoutSeconds',
   'probes',
   'windows',
+  'maxHistoryEvents',
 ]);
 
 export function checkRequest(raw: unknown): { request: UpgradeRequest; options: UpgradeOptions } {
@@ -44,6 +45,12 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
   ['allowSkew', 'deleteEmptyDirData', 'force'].forEach(bool);
   ['drainTimeoutSeconds', 'nodeReadyTimeoutSeconds', 'gateTimeoutSeconds'].forEach((k) => seconds(k, 1));
   ['gracePeriodSeconds', 'soakSeconds'].forEach((k) => seconds(k));
+  if (
+    r.maxHistoryEvents !== undefined &&
+    !(Number.isInteger(r.maxHistoryEvents) && (r.maxHistoryEvents as number) >= 10)
+  ) {
+    problems.push('"maxHistoryEvents" must be a whole number >= 10');
+  }
   if (r.gracePeriodSeconds !== undefined && !Number.isInteger(r.gracePeriodSeconds)) {
     problems.push('"gracePeriodSeconds" must be a whole number of seconds');
   }

@@ -5,7 +5,10 @@
  * new template. Orchestration only; every read or change of the world is an activity.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
+  ContinueAsNew,
+  continueAsNew,
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
@@ -18,7 +21,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeStatus } from '../model/status.js';
-import type { UpgradeRequest } from '../model/upgrade.js';
+import type { UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import {
   abort,
   abortNode,
@@ -68,7 +71,14 @@ function rootCause(err: unknown): string {
   return path.length > 0 ? `node ${path.join(', ')}: ${message}` : message;
 }
 
-export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStatus> {
+/** What a run hands to the next when it continues as new (history bounded at any cluster size). */
+export interface Carried {
+  status: UpgradeStatus;
+  pauseReason?: string;
+  valid: ValidatedUpgrade;
+}
+
+export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): Promise<UpgradeStatus> {
   const upgradeId = workflowInfo().workflowId;
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Partial<UpgradeRequest>;
   const st: UpgradeStatus = {
@@ -85,7 +95,8 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     errors: [],
     warnings: [],
   };
-  let pauseReason: string | undefined;
+  if (carried) Object.assign(st, carried.status);
+  let pauseReason: string | undefined = carried?.pauseReason;
   /** nodes whose child workflow runs now (plain JSON, like all workflow state) */
   const running: string[] = [];
   const childId = (node: string) => `${upgradeId}/${node}`;
@@ -347,27 +358,39 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     }
     return valid;
   };
-  let valid: Awaited<ReturnType<typeof preflightSteps>>;
-  try {
-    valid = await preflightSteps();
-  } catch (err) {
-    st.phase = 'failed';
-    st.errors.push(rootCause(err));
-    refresh();
-    throw err;
+  let valid: ValidatedUpgrade;
+  if (carried) {
+    valid = carried.valid; // a continued run: validated, checked and recorded by the first one
+  } else {
+    try {
+      valid = await preflightSteps();
+    } catch (err) {
+      st.phase = 'failed';
+      st.errors.push(rootCause(err));
+      refresh();
+      throw err;
+    }
+    st.phase = 'upgrading';
+    st.clusterStatus = 'UPDATE_IN_PROGRESS';
+    await record({
+      status: 'UPDATE_IN_PROGRESS',
+      status_reason: `upgrading to ${valid.toTemplate}`,
+      target_template: valid.toTemplate,
+    });
   }
 
-  st.phase = 'upgrading';
-  st.clusterStatus = 'UPDATE_IN_PROGRESS';
-  await record({
-    status: 'UPDATE_IN_PROGRESS',
-    status_reason: `upgrading to ${valid.toTemplate}`,
-    target_template: valid.toTemplate,
-  });
+  /** Between batches, when no child runs: hand the progress to a new run before the history grows large. */
+  const continueIfLong = async () => {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength < options.maxHistoryEvents) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof rollingUpgrade>(input, { status: st, pauseReason, valid });
+  };
   try {
     const pending = (role: string) =>
       st.nodes.filter((n) => n.role === role && n.step === 'pending').map((n) => n.name);
     for (const node of pending('control-plane')) {
+      await continueIfLong();
       await safePoint();
       await upgradeBatch([node]);
       await gateOrPause(`node ${node}`);
@@ -376,6 +399,7 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     const size = batchSize(options.maxUnavailable, st.nodes.filter((n) => n.role === 'worker').length);
     for (let i = 0; i < workers.length; i += size) {
       const batch = workers.slice(i, i + size);
+      await continueIfLong();
       await safePoint();
       await upgradeBatch(batch);
       await gateOrPause(batch.length === 1 ? `node ${batch[0]}` : `nodes ${batch.join(', ')}`);
@@ -383,6 +407,7 @@ export async function rollingUpgrade(input: UpgradeRequest): Promise<UpgradeStat
     st.phase = 'final-gate';
     await gateOrPause('the last node');
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     await finish();
     if (err instanceof Aborted) {
       st.phase = 'aborted';

@@ -8,76 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { Activities } from '../../activities/index.js';
-import type { NodeState } from '../../model/kube.js';
+import { mockWorld } from '../support/mock-activities.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { WORKFLOWS_PATH } from '../../worker/worker.js';
 import { devServer, uniqueQueue } from '../support/temporal.js';
 import { until } from '../e2e/support.js';
 
-const cordoned: { node: string; at: number }[] = [];
-const world: NodeState[] = [
-  { name: 'cp-0', role: 'control-plane', kubeletVersion: 'v1.11.9', ready: true, unschedulable: false },
-  { name: 'w-0', role: 'worker', kubeletVersion: 'v1.11.9', ready: true, unschedulable: false },
-];
-const mocks: Partial<Activities> = {
-  validateUpgrade: async (r) => ({
-    cluster: r.cluster,
-    clusterUuid: 'u',
-    fromTemplate: 'old',
-    toTemplate: r.template,
-    toTemplateUuid: 't',
-    fromVersion: 'v1.11.9',
-    toVersion: 'v1.12.7',
-    previousStatus: 'CREATE_COMPLETE',
-  }),
-  planUpgrade: async (i) => ({
-    cluster: i.cluster,
-    fromVersion: i.fromVersion,
-    toVersion: i.toVersion,
-    nodes: world.map((n) => ({ ...n, action: 'upgrade' as const })),
-    budgets: [],
-    warnings: [],
-    estimateSeconds: 2,
-  }),
-  healthGate: async () => ({ healthy: true, checks: [], at: new Date().toISOString() }),
-  nodeStates: async () => world,
-  snapshotNode: async ({ node }) => {
-    const state = world.find((n) => n.name === node) as NodeState;
-    return {
-      state,
-      snapshot: { name: node, unschedulable: false, taints: [], labels: {}, addresses: [], capacity: {} },
-    };
-  },
-  cordonNode: async ({ node }) => {
-    cordoned.push({ node, at: Date.now() });
-  },
-  restoreNode: async () => undefined,
-  drainNode: async ({ node }) => ({
-    node,
-    drained: true,
-    evicted: 0,
-    skipped: [],
-    podsLeft: 0,
-    blocked: [],
-    timedOut: false,
-  }),
-  replaceNode: async ({ snapshot, targetVersion }) => {
-    const n = world.find((x) => x.name === snapshot.name) as NodeState;
-    n.kubeletVersion = targetVersion;
-    return { node: n.name, replaced: true, detail: '' };
-  },
-  waitNodeReady: async ({ targetVersion }) => ({ version: targetVersion }),
-  recordStatus: async ({ cluster, patch }) => ({
-    cluster,
-    status: 'UPDATE_IN_PROGRESS',
-    status_reason: '',
-    template: '',
-    coe_version: '',
-    updated_at: '',
-    ...patch,
-  }),
-};
+const { cordoned, activities: mocks, reset } = mockWorld(['cp-0'], ['w-0']);
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -108,8 +45,7 @@ function nextWindow(): { spec: string; opens: number } {
 }
 
 async function start(windows: string[]) {
-  world.forEach((n) => (n.kubeletVersion = 'v1.11.9'));
-  cordoned.length = 0;
+  reset();
   return await env.client.workflow.start('rollingUpgrade', {
     taskQueue,
     workflowId: uniqueQueue('window-upgrade'),
