@@ -5,41 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { UpgradeStatus } from '../../model/status.js';
-import { WORKFLOWS_PATH } from '../../worker/worker.js';
-import { until } from '../e2e/support.js';
 import { mockWorld } from '../support/mock-activities.js';
-import { devServer, uniqueQueue } from '../support/temporal.js';
+import { closeHarness, harness, type Harness, uniqueQueue, until } from '../support/temporal.js';
 
 const masters = ['cp-0', 'cp-1'];
 const workers = ['w-0', 'w-1', 'w-2', 'w-3'];
 const { cordoned, activities, reset } = mockWorld(masters, workers, 300);
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueQueue('can');
+let h: Harness;
 before(async () => {
-  env = await devServer();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
-    activities,
-  });
-  running = worker.run();
+  h = await harness(activities, 'can');
 });
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+after(async () => await closeHarness(h));
 
 async function start() {
   reset();
-  return await env.client.workflow.start('rollingUpgrade', {
-    taskQueue,
+  return await h.client.workflow.start('rollingUpgrade', {
+    taskQueue: h.taskQueue,
     workflowId: uniqueQueue('can-upgrade'),
     args: [{ cluster: 'c', template: 't', maxHistoryEvents: 20 }],
   });

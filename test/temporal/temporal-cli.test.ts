@@ -10,9 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { devServer, temporalAddress, testWorker, uniqueQueue } from '../support/temporal.js';
+import { closeHarness, harness, type Harness, temporalAddress, uniqueQueue } from '../support/temporal.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 process.env.K8S_RU_CATALOGUE = join(root, 'test/fixtures/catalogue.yaml');
@@ -25,37 +23,33 @@ const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-server.sh
 const temporal = async (...args: string[]) =>
   (await promisify(execFile)(temporalBin, [...args, '--address', temporalAddress()], { encoding: 'utf8' })).stdout;
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueQueue('cli');
+let h: Harness;
 before(async () => {
-  env = await devServer();
-  worker = await testWorker(env, taskQueue);
-  running = worker.run();
+  h = await harness(true, 'cli');
 });
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+after(async () => await closeHarness(h));
+
+/** `temporal workflow start --type rollingUpgrade …`, exactly as the README shows it. */
+async function startWithCli(id: string, input: string) {
+  await temporal(
+    'workflow',
+    'start',
+    '--type',
+    'rollingUpgrade',
+    '--task-queue',
+    h.taskQueue,
+    '--workflow-id',
+    id,
+    '--input',
+    input,
+  );
+}
 
 describe('the temporal CLI, as the README shows it', () => {
   it('starts rollingUpgrade with JSON input, queries status and sees validation pass', async () => {
     const id = uniqueQueue('upgrade-k8s-upgrade-test');
-    await temporal(
-      'workflow',
-      'start',
-      '--type',
-      'rollingUpgrade',
-      '--task-queue',
-      taskQueue,
-      '--workflow-id',
-      id,
-      '--input',
-      '{"cluster":"k8s-upgrade-test","template":"kubernetes-v1.12.7-prod-20190403"}',
-    );
-    await env.client.workflow
+    await startWithCli(id, '{"cluster":"k8s-upgrade-test","template":"kubernetes-v1.12.7-prod-20190403"}');
+    await h.client.workflow
       .getHandle(id)
       .result()
       .catch(() => undefined);
@@ -68,19 +62,8 @@ describe('the temporal CLI, as the README shows it', () => {
 
   it('refuses bad input with a clear failure', async () => {
     const id = uniqueQueue('bad-input');
-    await temporal(
-      'workflow',
-      'start',
-      '--type',
-      'rollingUpgrade',
-      '--task-queue',
-      taskQueue,
-      '--workflow-id',
-      id,
-      '--input',
-      '{"cluster":"k8s-upgrade-test","template":"x","maxUnavailable":"lots"}',
-    );
-    await assert.rejects(env.client.workflow.getHandle(id).result(), (err: Error & { cause?: Error }) =>
+    await startWithCli(id, '{"cluster":"k8s-upgrade-test","template":"x","maxUnavailable":"lots"}');
+    await assert.rejects(h.client.workflow.getHandle(id).result(), (err: Error & { cause?: Error }) =>
       /"maxUnavailable" must be a whole number >= 1 or a percentage/.test(err.cause?.message ?? ''),
     );
   });

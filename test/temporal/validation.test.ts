@@ -7,34 +7,22 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { devServer, testWorker, uniqueQueue } from '../support/temporal.js';
+import { closeHarness, harness, type Harness, uniqueQueue } from '../support/temporal.js';
 
 process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
 process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-state-'));
 // No cluster here: a valid move gets past validation and stops at the cluster step.
 process.env.K8S_RU_KUBECONFIG = '/nonexistent/kubeconfig';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueQueue('validation');
-
+let h: Harness;
 before(async () => {
-  env = await devServer();
-  worker = await testWorker(env, taskQueue);
-  running = worker.run();
+  h = await harness(true, 'validation');
 });
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+after(async () => await closeHarness(h));
 
 async function run(input: unknown, workflowId = uniqueQueue('validate')) {
-  return await env.client.workflow.execute('rollingUpgrade', {
-    taskQueue,
+  return await h.client.workflow.execute('rollingUpgrade', {
+    taskQueue: h.taskQueue,
     workflowId,
     args: [input],
     workflowExecutionTimeout: '1 minute',
@@ -60,7 +48,7 @@ describe('rollingUpgrade validation on the dev server', () => {
     const f = await failure({ cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403' }, workflowId);
     assert.equal(f.type, 'ClusterUnreachable');
     assert.match(f.message, /its kubeconfig \/nonexistent\/kubeconfig does not exist/);
-    const status = await env.client.workflow
+    const status = await h.client.workflow
       .getHandle(workflowId)
       .query<{ fromVersion: string; toVersion: string; phase: string }>('status');
     assert.deepEqual([status.fromVersion, status.toVersion, status.phase], ['v1.11.9', 'v1.12.7', 'failed']);

@@ -6,35 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { mockWorld } from '../support/mock-activities.js';
 import type { UpgradeStatus } from '../../model/status.js';
-import { WORKFLOWS_PATH } from '../../worker/worker.js';
-import { devServer, uniqueQueue } from '../support/temporal.js';
-import { until } from '../e2e/support.js';
+import { closeHarness, harness, type Harness, uniqueQueue, until } from '../support/temporal.js';
 
 const { cordoned, activities: mocks, reset } = mockWorld(['cp-0'], ['w-0']);
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueQueue('window');
+let h: Harness;
 before(async () => {
-  env = await devServer();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
-    activities: mocks,
-  });
-  running = worker.run();
+  h = await harness(mocks, 'window');
 });
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+after(async () => await closeHarness(h));
 
 const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 
@@ -46,8 +28,8 @@ function nextWindow(): { spec: string; opens: number } {
 
 async function start(windows: string[]) {
   reset();
-  return await env.client.workflow.start('rollingUpgrade', {
-    taskQueue,
+  return await h.client.workflow.start('rollingUpgrade', {
+    taskQueue: h.taskQueue,
     workflowId: uniqueQueue('window-upgrade'),
     args: [{ cluster: 'c', template: 't', windows }],
   });
