@@ -3,6 +3,8 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import { connectClient, TASK_QUEUE, type TemporalSettings, temporalSettings } from '../config/temporal.js';
 import { findCluster, loadCatalogue } from '../activities/catalogue/load.js';
 import { readRecord } from '../activities/record/store.js';
+import { validate } from '../activities/templates.js';
+import { UpgradeCluster } from '../model/search.js';
 import type { UpgradeStatus } from '../model/status.js';
 import type { UpgradeRequest } from '../model/upgrade.js';
 
@@ -21,6 +23,16 @@ export function latestUpgradeId(cluster: string): string {
   }
 }
 
+/** "v1.11.9 → v1.12.7" from the catalogue, for the UI's summary; undefined when the move is not valid. */
+function fromTo(request: UpgradeRequest): string | undefined {
+  try {
+    const v = validate(request);
+    return `${v.fromVersion} → ${v.toVersion}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function client(overrides: Partial<TemporalSettings> = {}): Promise<Client> {
   const settings = temporalSettings(overrides);
   const connection = await connectClient(settings);
@@ -29,13 +41,16 @@ export async function client(overrides: Partial<TemporalSettings> = {}): Promise
 
 export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue = TASK_QUEUE) {
   const workflowId = upgradeId(request.cluster);
+  const versions = fromTo(request);
   try {
     return await c.workflow.start('rollingUpgrade', {
       taskQueue,
       workflowId,
       args: [request],
       workflowIdConflictPolicy: 'FAIL',
-      staticSummary: `Upgrade ${request.cluster} to ${request.template}`,
+      // Listable at once (the workflow keeps phase and target version up to date itself).
+      typedSearchAttributes: [{ key: UpgradeCluster, value: request.cluster }],
+      staticSummary: `Upgrade ${request.cluster} to ${request.template}${versions ? ` (${versions})` : ''}`,
       staticDetails: `Rolling upgrade of cluster **${request.cluster}** to template **${request.template}**: control plane first, then workers.`,
     });
   } catch (err) {

@@ -31,7 +31,7 @@ trap cleanup EXIT
 
 if printf '%s\n' "${files[@]}" | grep -qv '^test/unit/'; then
   rm -rf "$RUN/temporal"
-  export TEMPORAL_PORT=${TEST_TEMPORAL_PORT:-7633} TEMPORAL_UI_PORT=${TEST_TEMPORAL_UI_PORT:-0}
+  export TEMPORAL_PORT=${TEST_TEMPORAL_PORT:-7633} TEMPORAL_UI_PORT=${TEST_TEMPORAL_UI_PORT:-$((${TEST_TEMPORAL_PORT:-7633} + 1000))}
   bash scripts/temporal-server.sh start "$RUN/temporal"
   export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT TEMPORAL_NAMESPACE=default
 fi

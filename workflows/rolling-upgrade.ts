@@ -40,6 +40,7 @@ import { type NodeOutcome, nodeUpgrade } from './node-upgrade.js';
 import { sameVersion } from '../model/versions.js';
 import { applyReport, batchSize, details, recount } from './progress.js';
 import { describeTime, nextOpening, openWindow, parseWindows } from './window.js';
+import { searchAttributesOf } from './search.js';
 
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -100,7 +101,12 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   /** nodes whose child workflow runs now (plain JSON, like all workflow state) */
   const running: string[] = [];
   const childId = (node: string) => `${upgradeId}/${node}`;
-  const refresh = () => setCurrentDetails(details(st));
+  const tag = searchAttributesOf();
+  /** What the UI and list queries show: current details and search attributes. */
+  const refresh = () => {
+    setCurrentDetails(details(st));
+    tag(st);
+  };
   const blockedNodes = () => st.nodes.filter((n) => n.step === 'blocked');
   const signalChild = async (
     node: string,
@@ -372,6 +378,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     }
     st.phase = 'upgrading';
     st.clusterStatus = 'UPDATE_IN_PROGRESS';
+    refresh();
     await record({
       status: 'UPDATE_IN_PROGRESS',
       status_reason: `upgrading to ${valid.toTemplate}`,
@@ -405,6 +412,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       await gateOrPause(batch.length === 1 ? `node ${batch[0]}` : `nodes ${batch.join(', ')}`);
     }
     st.phase = 'final-gate';
+    refresh();
     await gateOrPause('the last node');
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
