@@ -16,12 +16,14 @@ export function recount(status: UpgradeStatus): void {
   status.current = status.nodes.filter((n) => !FINISHED.has(n.step) && n.step !== 'pending').map((n) => n.name);
 }
 
-/** The current details shown in the Temporal UI (markdown). */
+/** The current details shown in the Temporal UI (markdown: blank lines keep its lines apart). */
 export function details(status: UpgradeStatus): string {
   const lines = [
     `**${status.cluster}**: ${status.fromVersion ?? '?'} → ${status.toVersion ?? '?'} — phase **${status.phase}**` +
       (status.pausedReason ? ` (${status.pausedReason})` : ''),
+    '',
     `nodes done ${status.done} of ${status.nodes.length}`,
+    '',
   ];
   const total = status.nodes.length;
   for (const name of status.current) {
@@ -36,6 +38,7 @@ export function details(status: UpgradeStatus): string {
   }
   if (status.lastGate && !status.lastGate.healthy) {
     lines.push(
+      '',
       `last gate: ${status.lastGate.checks
         .filter((c) => !c.ok)
         .map((c) => `${c.name}: ${c.detail}`)
