@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ let browser: Browser;
 let page: Page;
 before(async () => {
   assert.ok(uiPort && uiPort !== '0', 'the dev server must serve its UI: run with `npm test` (TEMPORAL_UI_PORT)');
+  rmSync(artifacts, { recursive: true, force: true });
   mkdirSync(artifacts, { recursive: true });
   const executablePath = execFileSync('bash', [join(root, 'scripts/chromium.sh')], { encoding: 'utf8' }).trim();
   browser = await chromium.launch({
