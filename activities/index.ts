@@ -16,7 +16,7 @@ import { planUpgrade } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
 import { readRecord, writeRecord } from './record/store.js';
 import { replaceWithCommand } from './replace/command.js';
-import { replaceWithKwok } from './replace/kwok.js';
+import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { validate } from './templates.js';
 import { sameVersion } from '../model/versions.js';
 
@@ -119,6 +119,32 @@ export function createActivities() {
         cluster.replace.timeoutSeconds,
         hooks,
       );
+    },
+
+    /** maxSurge: registers a new node at the target version in place of `snapshot`'s (kwok provider). */
+    async surgeNode(input: { cluster: string; snapshot: NodeSnapshot; targetVersion: string; upgradeId: string }) {
+      const cluster = findCluster(loadCatalogue(), input.cluster);
+      if (cluster.replace.provider !== 'kwok') {
+        throw ApplicationFailure.nonRetryable(
+          `cluster ${cluster.name}'s provider '${cluster.replace.provider}' cannot register new nodes (maxSurge)`,
+          'SurgeUnsupported',
+        );
+      }
+      const hooks = { heartbeat: beat, sleep, signal: Context.current().cancellationSignal };
+      return await surgeWithKwok(
+        kubeFor(input.cluster),
+        input.snapshot,
+        input.targetVersion,
+        input.upgradeId,
+        cluster.replace.delaySeconds,
+        hooks,
+      );
+    },
+
+    /** maxSurge: removes the drained old node. */
+    async retireNode(input: { cluster: string; node: string }): Promise<void> {
+      const hooks = { heartbeat: beat, sleep, signal: Context.current().cancellationSignal };
+      await retireWithKwok(kubeFor(input.cluster), input.node, hooks);
     },
 
     async waitNodeReady(input: { cluster: string; node: string; targetVersion: string; timeoutSeconds: number }) {

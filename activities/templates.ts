@@ -99,6 +99,11 @@ export function validate(request: UpgradeRequest): ValidatedUpgrade {
   const record = readRecord(catalogue, cluster);
   const current = findTemplate(catalogue, record.template);
   const violations = upgradeViolations(record, current, target, request.allowSkew ?? false);
+  if ((request.maxSurge ?? 0) > 0 && cluster.replace.provider !== 'kwok') {
+    violations.push(
+      `maxSurge needs a provider that registers new nodes (kwok); cluster ${cluster.name} uses '${cluster.replace.provider}', which upgrades nodes in place`,
+    );
+  }
   if (violations.length > 0) throw new InvalidUpgradeError(cluster.name, target.name, violations);
   return {
     cluster: cluster.name,

@@ -15,12 +15,14 @@ export type Phase =
 
 export type NodeStep =
   | 'pending'
+  | 'surge'
   | 'cordon'
   | 'drain'
   | 'blocked'
   | 'replace'
   | 'wait-ready'
   | 'uncordon'
+  | 'retire'
   | 'gate'
   | 'done'
   | 'skipped'
@@ -37,6 +39,8 @@ export interface NodeProgress {
   cordoned: boolean;
   podsLeft?: number;
   blocked?: BlockedPod[];
+  /** with maxSurge: the new node that took this one's place */
+  replacedBy?: string;
   detail?: string;
 }
 

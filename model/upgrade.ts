@@ -20,6 +20,13 @@ export interface UpgradeRequest {
   allowSkew?: boolean;
   /** workers upgraded at once: a count, or a percentage of the workers such as "10%" (default 1) */
   maxUnavailable?: number | string;
+  /**
+   * workers replaced by surge (default 0: upgraded in place): a new node at the target version is
+   * registered and Ready before the old one is drained and removed, so capacity never drops. The
+   * workers then go in batches of maxSurge (maxUnavailable applies to in-place upgrades). Needs a
+   * provider that can register new nodes (kwok); control-plane nodes are always upgraded in place.
+   */
+  maxSurge?: number;
   /** how long a drain may take before the operator decides (default 600) */
   drainTimeoutSeconds?: number;
   /** what happens when the drain timeout expires: wait for the operator (default), delete the pods, or abort */
@@ -57,6 +64,7 @@ export type UpgradeOptions = Required<
     | 'probes'
     | 'windows'
     | 'maxHistoryEvents'
+    | 'maxSurge'
   >
 > &
   Pick<UpgradeRequest, 'gracePeriodSeconds'> & { maxUnavailable: number | string };
@@ -73,6 +81,7 @@ export const DEFAULTS: UpgradeOptions = {
   probes: [],
   windows: [],
   maxHistoryEvents: 4000,
+  maxSurge: 0,
 };
 
 export interface ValidatedUpgrade {

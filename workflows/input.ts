@@ -19,6 +19,7 @@ const KNOWN = new Set([
   'probes',
   'windows',
   'maxHistoryEvents',
+  'maxSurge',
 ]);
 
 export function checkRequest(raw: unknown): { request: UpgradeRequest; options: UpgradeOptions } {
@@ -50,6 +51,9 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
     !(Number.isInteger(r.maxHistoryEvents) && (r.maxHistoryEvents as number) >= 10)
   ) {
     problems.push('"maxHistoryEvents" must be a whole number >= 10');
+  }
+  if (r.maxSurge !== undefined && !(Number.isInteger(r.maxSurge) && (r.maxSurge as number) >= 0)) {
+    problems.push('"maxSurge" must be a whole number >= 0 (new nodes registered before old ones are drained)');
   }
   if (r.gracePeriodSeconds !== undefined && !Number.isInteger(r.gracePeriodSeconds)) {
     problems.push('"gracePeriodSeconds" must be a whole number of seconds');

@@ -1,5 +1,6 @@
 /**
- * `nodeUpgrade`: one node, cordon → drain → replace → Ready at the new version → uncordon. Its prior
+ * `nodeUpgrade`: one node, cordon → drain → replace → Ready at the new version → uncordon; by surge
+ * (maxSurge), new node registered and Ready → cordon → drain → old node retired. Its prior
  * state is recorded before anything is touched; on abort or failure it is restored (saga), so the
  * node is never left cordoned without the status saying so. A drain that outlives its timeout parks
  * the node until the operator decides (retry, force, skip) or aborts: never a silent force.
@@ -17,6 +18,7 @@ import type { Activities } from '../activities/index.js';
 import type { DrainResult, NodeSnapshot } from '../model/kube.js';
 import type { DrainDecision, NodeReport } from '../model/status.js';
 import type { UpgradeOptions } from '../model/upgrade.js';
+import { surgeSnapshot } from '../model/surge.js';
 import { sameVersion } from '../model/versions.js';
 import { abortNode, DESCRIPTIONS, drainDecision, nodeProgress } from './control.js';
 
@@ -27,6 +29,8 @@ export interface NodeUpgradeInput {
   /** the parent's workflow id: names the upgrade on the node and receives progress */
   upgradeId: string;
   options: UpgradeOptions;
+  /** replace by surge: a new node first, then drain and retire this one */
+  surge?: boolean;
 }
 
 export type NodeOutcome = 'upgraded' | 'already-upgraded' | 'skipped' | 'aborted';
@@ -94,6 +98,37 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
     await CancellationScope.nonCancellable(() => compensate.restoreNode({ cluster, snapshot: s }));
   };
 
+  // Surge: the new node first, Ready and schedulable, so the old one's pods have somewhere to go.
+  let surged: string | undefined;
+  const stays = () => (surged ? `; the new node ${surged} stays` : '');
+  if (input.surge) {
+    try {
+      await report({ step: 'surge', detail: `registering a new node at ${toVersion}` });
+      const fresh = surgeSnapshot(snapshot, toVersion);
+      await long(options.nodeReadyTimeoutSeconds).surgeNode({ cluster, snapshot, targetVersion: toVersion, upgradeId });
+      surged = fresh.name;
+      await report({ step: 'surge', detail: `waiting for the new node ${fresh.name} to be Ready` });
+      await long(options.nodeReadyTimeoutSeconds).waitNodeReady({
+        cluster,
+        node: fresh.name,
+        targetVersion: toVersion,
+        timeoutSeconds: options.nodeReadyTimeoutSeconds,
+      });
+      await restore(fresh); // uncordoned: schedulable like the node it replaces
+    } catch (err) {
+      await report({ step: 'failed', cordoned: snapshot.unschedulable, detail: `${(err as Error).message}${stays()}` });
+      throw err;
+    }
+    if (aborted) {
+      await report({
+        step: 'restored',
+        cordoned: snapshot.unschedulable,
+        detail: `aborted before the drain${stays()}`,
+      });
+      return 'aborted';
+    }
+  }
+
   await report({ step: 'cordon', cordoned: true });
   try {
     await quick.cordonNode({ cluster, node, upgradeId });
@@ -150,7 +185,7 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
           step: 'skipped',
           cordoned: snapshot.unschedulable,
           blocked: [],
-          detail: 'skipped by the operator: left at its old version',
+          detail: `skipped by the operator: left at its old version${stays()}`,
         });
         return 'skipped';
       }
@@ -159,6 +194,18 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
     }
     // Last safe point: once replacement starts it runs to the end (a half-replaced node helps nobody).
     if (aborted) throw new Aborted();
+    if (surged) {
+      await report({ step: 'retire', podsLeft: 0, blocked: [], detail: `removing it: ${surged} took its place` });
+      await long(options.nodeReadyTimeoutSeconds).retireNode({ cluster, node });
+      await report({
+        step: 'done',
+        cordoned: false,
+        version: toVersion,
+        replacedBy: surged,
+        detail: `replaced by ${surged}`,
+      });
+      return 'upgraded';
+    }
     await report({ step: 'replace', podsLeft: 0, blocked: [], detail: `replacing with ${toVersion}` });
     await long(options.nodeReadyTimeoutSeconds).replaceNode({ cluster, snapshot, targetVersion: toVersion, upgradeId });
     await report({ step: 'wait-ready' });
@@ -187,7 +234,7 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
       await report({
         step: 'restored',
         cordoned: snapshot.unschedulable,
-        detail: 'aborted: restored to its prior state',
+        detail: `aborted: restored to its prior state${stays()}`,
       });
       return 'aborted';
     }

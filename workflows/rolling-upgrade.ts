@@ -264,7 +264,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   const gateOrPause = async (what: string) => {
     for (;;) {
       if (options.soakSeconds > 0) await sleep(options.soakSeconds * 1000);
-      const upgraded = st.nodes.filter((n) => n.step === 'done').map((n) => n.name);
+      const upgraded = st.nodes.filter((n) => n.step === 'done').map((n) => n.replacedBy ?? n.name);
       st.lastGate = await gates.healthGate({
         cluster: request.cluster,
         timeoutSeconds: options.gateTimeoutSeconds,
@@ -284,10 +284,20 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
 
   const upgradeNode = async (node: string): Promise<NodeOutcome> => {
     running.push(node);
+    const surge = options.maxSurge > 0 && st.nodes.find((n) => n.name === node)?.role === 'worker';
     try {
       const child = await startChild(nodeUpgrade, {
         workflowId: childId(node),
-        args: [{ cluster: request.cluster, node, toVersion: st.toVersion ?? '', upgradeId, options }],
+        args: [
+          {
+            cluster: request.cluster,
+            node,
+            toVersion: st.toVersion ?? '',
+            upgradeId,
+            options,
+            ...(surge ? { surge } : {}),
+          },
+        ],
       });
       if (st.abortRequested) await child.signal(abortNode); // the abort came while it was starting
       return await child.result();
@@ -307,7 +317,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     try {
       const nodes = await act.nodeStates(request.cluster);
       for (const n of nodes) {
-        const p = st.nodes.find((x) => x.name === n.name);
+        const p = st.nodes.find((x) => x.name === n.name || x.replacedBy === n.name);
         if (p) p.version = n.kubeletVersion;
       }
     } catch (err) {
@@ -316,7 +326,10 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     recount(st);
     refresh();
   };
-  const versions = () => st.nodes.map((n) => `${n.name}=${n.version}${n.cordoned ? ' (CORDONED)' : ''}`).join(', ');
+  const versions = () =>
+    st.nodes
+      .map((n) => `${n.name}${n.replacedBy ? ` → ${n.replacedBy}` : ''}=${n.version}${n.cordoned ? ' (CORDONED)' : ''}`)
+      .join(', ');
 
   refresh();
   // Before anything is touched: a refusal leaves the cluster and its record as they were.
@@ -403,7 +416,11 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       await gateOrPause(`node ${node}`);
     }
     const workers = pending('worker');
-    const size = batchSize(options.maxUnavailable, st.nodes.filter((n) => n.role === 'worker').length);
+    // By surge, capacity never drops: batches of maxSurge new nodes; in place, of maxUnavailable.
+    const size =
+      options.maxSurge > 0
+        ? options.maxSurge
+        : batchSize(options.maxUnavailable, st.nodes.filter((n) => n.role === 'worker').length);
     for (let i = 0; i < workers.length; i += size) {
       const batch = workers.slice(i, i + size);
       await continueIfLong();

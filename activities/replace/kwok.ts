@@ -6,10 +6,14 @@
  *
  * Idempotent: a node already at the target version is left alone, so a retry after a crash never
  * replaces a node twice; a node found missing (crash between delete and create) is only registered.
+ *
+ * Surge (maxSurge): a new node, named after the old one and the version, is registered at the new
+ * version before the old one is drained; the old one is then retired (its Node object deleted).
  */
 import type { V1Node } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NodeSnapshot } from '../../model/kube.js';
+import { surgeSnapshot } from '../../model/surge.js';
 import { sameVersion } from '../../model/versions.js';
 import { classify, type Kube, statusCode } from '../kube/client.js';
 import { CORDONED_BY, readNode } from '../kube/nodes.js';
@@ -77,6 +81,12 @@ export async function replaceWithKwok(
       await hooks.sleep(200);
     }
   }
+  await boot(kube, registration(snapshot, targetVersion, upgradeId), delaySeconds, hooks);
+  return { node: name, replaced: true, detail: `registered again at ${targetVersion} after ${delaySeconds} s` };
+}
+
+/** The machine's boot time, then the kubelet's registration (a node already registered is fine). */
+async function boot(kube: Kube, node: V1Node, delaySeconds: number, hooks: ReplaceHooks): Promise<void> {
   const until = Date.now() + delaySeconds * 1000;
   while (Date.now() < until) {
     hooks.heartbeat(`booting the new node (${Math.ceil((until - Date.now()) / 1000)} s left)`);
@@ -84,9 +94,41 @@ export async function replaceWithKwok(
   }
   hooks.heartbeat('registering the new node');
   try {
-    await kube.core.createNode({ body: registration(snapshot, targetVersion, upgradeId) });
+    await kube.core.createNode({ body: node });
   } catch (err) {
-    if (statusCode(err) !== 409) throw classify(err, kube, 'create', `node ${name}`);
+    if (statusCode(err) !== 409) throw classify(err, kube, 'create', `node ${node.metadata?.name ?? ''}`);
   }
-  return { node: name, replaced: true, detail: `registered again at ${targetVersion} after ${delaySeconds} s` };
+}
+
+/** Registers the surge node for `old` at the target version, cordoned until the upgrade finds it Ready. */
+export async function surgeWithKwok(
+  kube: Kube,
+  old: NodeSnapshot,
+  targetVersion: string,
+  upgradeId: string,
+  delaySeconds: number,
+  hooks: ReplaceHooks,
+): Promise<ReplaceResult> {
+  const fresh = surgeSnapshot(old, targetVersion);
+  if (await readNode(kube, fresh.name)) {
+    return { node: fresh.name, replaced: false, detail: `${fresh.name} is already registered` };
+  }
+  await boot(kube, registration(fresh, targetVersion, upgradeId), delaySeconds, hooks);
+  return { node: fresh.name, replaced: true, detail: `registered ${fresh.name} at ${targetVersion}` };
+}
+
+/** Removes a drained node from the cluster (the machine is given back). Idempotent. */
+export async function retireWithKwok(kube: Kube, name: string, hooks: ReplaceHooks): Promise<void> {
+  try {
+    await kube.core.deleteNode({ name });
+  } catch (err) {
+    if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `node ${name}`);
+  }
+  const gone = Date.now() + 60_000;
+  while (await readNode(kube, name)) {
+    if (Date.now() > gone)
+      throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
+    hooks.heartbeat(`waiting for node ${name} to go`);
+    await hooks.sleep(200);
+  }
 }

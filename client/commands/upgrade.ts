@@ -18,6 +18,7 @@ import { parseWindows } from '../../workflows/window.js';
 interface StartFlags {
   allowSkew?: boolean;
   maxUnavailable?: string;
+  maxSurge?: string;
   drainTimeout?: string;
   onDrainTimeout?: 'pause' | 'force' | 'abort';
   gracePeriod?: string;
@@ -39,6 +40,7 @@ export function requestFrom(cluster: string, template: string, f: StartFlags): U
     template,
     allowSkew: f.allowSkew,
     maxUnavailable: mu === undefined ? undefined : mu.endsWith('%') ? mu : Number(mu),
+    maxSurge: num(f.maxSurge),
     drainTimeoutSeconds: num(f.drainTimeout),
     onDrainTimeout: f.onDrainTimeout,
     gracePeriodSeconds: num(f.gracePeriod),
@@ -58,6 +60,7 @@ export function upgradeCommands(program: Command): void {
     .argument('<template>')
     .option('--allow-skew', 'allow more than one minor version at once')
     .option('--max-unavailable <n>', 'workers upgraded at once: a count or a percentage like 10%', '1')
+    .option('--max-surge <n>', 'replace workers by surge, n at a time: new node Ready before the old one drains', '0')
     .option(
       '--drain-timeout <seconds>',
       'time a drain may take before the operator decides',

@@ -98,6 +98,18 @@ describe('rollingUpgrade validation on the dev server', () => {
       /UPDATE_IN_PROGRESS/,
     ],
     ['input without a template', { cluster: 'k8s-upgrade-test' }, 'InvalidInput', /"template" .* is required/],
+    [
+      'maxSurge with a provider that upgrades in place',
+      { cluster: 'in-place-cluster', template: 'kubernetes-v1.12.7-prod-20190403', maxSurge: 1 },
+      'InvalidUpgrade',
+      /maxSurge needs a provider that registers new nodes \(kwok\); cluster in-place-cluster uses 'command'/,
+    ],
+    [
+      'a negative maxSurge',
+      { cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403', maxSurge: -1 },
+      'InvalidInput',
+      /"maxSurge" must be a whole number >= 0/,
+    ],
   ];
   for (const [what, input, type, message] of refused) {
     it(`refuses ${what}`, async () => {
