@@ -17,6 +17,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { UpgradeStatus } from '../model/status.js';
 import { clusterOptions, down, kubeconfigPath, up } from '../test/cluster/cluster.js';
 import { createWorker, quietRuntime } from '../worker/worker.js';
+import { timeline } from './timeline.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nodesWanted = Number(process.argv[2] ?? 100);
@@ -81,6 +82,9 @@ try {
   );
   console.log(`ratio total/limit:         ${(total / limit).toFixed(3)} (target ≤ 1.03)`);
   console.log(`overhead per node:         ${((total - limit) / status.nodes.length).toFixed(2)} s`);
+  console.log('where the time goes, from the histories:');
+  const upgraded = status.nodes.filter((n) => n.step === 'done').map((n) => n.name);
+  for (const line of await timeline(client, status.workflowId, upgraded)) console.log(`  ${line}`);
   await connection.close();
   await native.close();
 } finally {

@@ -41,6 +41,8 @@ export interface NodeProgress {
   blocked?: BlockedPod[];
   /** with maxSurge: the new node that took this one's place */
   replacedBy?: string;
+  /** the number of the last progress report applied (reports may arrive out of order) */
+  seq?: number;
   detail?: string;
 }
 

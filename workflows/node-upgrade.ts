@@ -10,6 +10,7 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -70,8 +71,19 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   );
 
   const parent = getExternalWorkflowHandle(workflowInfo().parent?.workflowId ?? upgradeId);
+  // Progress reports ride along with the next command instead of costing a round trip each; the last
+  // one is awaited, so the parent has it before it learns that this child ended. (Histories recorded
+  // before this waited for every report.)
+  const unawaited = patched('unawaited-progress');
+  let seq = 0;
   const report = async (r: Omit<NodeReport, 'name'>) => {
-    await parent.signal(nodeProgress, { name: node, ...r });
+    const sent = parent.signal(nodeProgress, { name: node, ...r, ...(unawaited ? { seq: ++seq } : {}) });
+    const final = r.step === 'done' || r.step === 'skipped' || r.step === 'restored' || r.step === 'failed';
+    if (unawaited && !final) {
+      sent.catch(() => undefined); // the parent is gone: nothing to tell it
+      return;
+    }
+    await sent;
   };
   const long = (seconds: number) =>
     proxyActivities<Activities>({

@@ -3,9 +3,14 @@ import type { NodeReport, UpgradeStatus } from '../model/status.js';
 
 const FINISHED = new Set(['done', 'skipped', 'restored', 'failed']);
 
+/**
+ * Applies a child's report. Children send reports without waiting for each to be delivered, so one may
+ * overtake another: a report older than the last one applied (by `seq`) is stale and ignored.
+ */
 export function applyReport(status: UpgradeStatus, report: NodeReport): void {
   const node = status.nodes.find((n) => n.name === report.name);
   if (!node) return;
+  if (report.seq !== undefined && node.seq !== undefined && report.seq <= node.seq) return;
   Object.assign(node, report);
   recount(status);
 }

@@ -78,7 +78,7 @@ export async function replaceWithKwok(
       if (Date.now() > gone)
         throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
       hooks.heartbeat('waiting for the old node to go');
-      await hooks.sleep(200);
+      await hooks.sleep(50);
     }
   }
   await boot(kube, registration(snapshot, targetVersion, upgradeId), delaySeconds, hooks);
@@ -129,6 +129,6 @@ export async function retireWithKwok(kube: Kube, name: string, hooks: ReplaceHoo
     if (Date.now() > gone)
       throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
     hooks.heartbeat(`waiting for node ${name} to go`);
-    await hooks.sleep(200);
+    await hooks.sleep(50);
   }
 }

@@ -1,0 +1,70 @@
+/**
+ * Where an upgrade's time went, read from the workflow histories: per node on average, each activity
+ * type, the progress signals a child waits for, child start latency, and what is left (workflow
+ * tasks, round trips to the server). Used by the benchmarks to print a profile next to their totals.
+ */
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+/** Progress signals are sent without waiting (but the last): their delivery overlaps the activities. */
+const OVERLAPS = 'progress signal delivery (overlaps)';
+
+const ms = (e: Event | undefined): number => {
+  const t = e?.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
+};
+
+/** Milliseconds per category, summed over one history. */
+function spans(events: Event[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (k: string, v: number) => out.set(k, (out.get(k) ?? 0) + v);
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  for (const e of events) {
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
+    if (closed?.scheduledEventId) {
+      const scheduled = byId.get(Number(closed.scheduledEventId));
+      const type = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
+      add(`activity ${type}`, ms(e) - ms(scheduled));
+    }
+    const signaled = e.externalWorkflowExecutionSignaledEventAttributes;
+    if (signaled?.initiatedEventId) add(OVERLAPS, ms(e) - ms(byId.get(Number(signaled.initiatedEventId))));
+    const started = e.childWorkflowExecutionStartedEventAttributes;
+    if (started?.initiatedEventId) add('child start latency', ms(e) - ms(byId.get(Number(started.initiatedEventId))));
+    const done = e.childWorkflowExecutionCompletedEventAttributes ?? e.childWorkflowExecutionFailedEventAttributes;
+    if (done?.startedEventId) add('child runs', ms(e) - ms(byId.get(Number(done.startedEventId))));
+  }
+  return out;
+}
+
+/** Lines like "activity drainNode   6,412 ms per node", for the parent and its children. */
+export async function timeline(client: Client, workflowId: string, nodes: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const print = (title: string, total: Map<string, number>, whole: number, n: number) => {
+    lines.push(`${title} (ms per node):`);
+    let accounted = 0;
+    for (const [k, v] of [...total].sort((a, b) => b[1] - a[1])) {
+      lines.push(`  ${k.padEnd(34)} ${(v / n).toFixed(0).padStart(7)}`);
+      if (k !== OVERLAPS) accounted += v;
+    }
+    lines.push(
+      `  ${'rest: workflow tasks, round trips'.padEnd(34)} ${((whole - accounted) / n).toFixed(0).padStart(7)}`,
+    );
+  };
+  const parent = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const parentSpans = spans(parent);
+  print('parent', parentSpans, ms(parent.at(-1)) - ms(parent[0]), nodes.length);
+  const children = new Map<string, number>();
+  let childTime = 0;
+  for (const node of nodes) {
+    const events = (await client.workflow.getHandle(`${workflowId}/${node}`).fetchHistory()).events ?? [];
+    for (const [k, v] of spans(events)) children.set(k, (children.get(k) ?? 0) + v);
+    childTime += ms(events.at(-1)) - ms(events[0]);
+  }
+  print('nodeUpgrade children', children, childTime, nodes.length);
+  return lines;
+}
