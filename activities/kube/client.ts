@@ -3,6 +3,8 @@
  * workflow input), and the classification of API errors into the project's failures.
  */
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { ClusterUnreachableError, ForbiddenError } from '../../model/errors.js';
@@ -18,6 +20,34 @@ export interface Kube {
 
 const cache = new Map<string, Kube>();
 
+type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
+
+/**
+ * A KubeConfig whose API calls share one keep-alive connection pool. client-node 1.x makes a new
+ * agent, so a new TLS connection, for every request (~100 ms per eviction on a busy machine, measured
+ * by bench/drain.ts). Proxy agents are left as the library makes them.
+ */
+class PooledKubeConfig extends KubeConfig {
+  private pool?: http.Agent;
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const made = context.getAgent();
+    if (!made || (made.constructor !== https.Agent && made.constructor !== http.Agent)) return;
+    if (!this.pool) {
+      const options = { ...(made as http.Agent & { options: https.AgentOptions }).options, keepAlive: true };
+      this.pool = made instanceof https.Agent ? new https.Agent(options) : new http.Agent(options);
+    }
+    made.destroy();
+    context.setAgent(this.pool);
+  }
+
+  close(): void {
+    this.pool?.destroy();
+    this.pool = undefined;
+  }
+}
+
 /** Clients for the named cluster (cached per worker; the kubeconfig is read once). */
 export function kubeFor(clusterName: string): Kube {
   const hit = cache.get(clusterName);
@@ -26,7 +56,7 @@ export function kubeFor(clusterName: string): Kube {
   if (!existsSync(cluster.kubeconfig)) {
     throw new ClusterUnreachableError(cluster.name, `its kubeconfig ${cluster.kubeconfig} does not exist`, true);
   }
-  const config = new KubeConfig();
+  const config = new PooledKubeConfig();
   config.loadFromFile(cluster.kubeconfig);
   if (cluster.context) config.setCurrentContext(cluster.context);
   const kube: Kube = {
@@ -40,8 +70,9 @@ export function kubeFor(clusterName: string): Kube {
   return kube;
 }
 
-/** Forgets cached clients (a test that rewrites a kubeconfig calls this). */
+/** Forgets cached clients and closes their connections (a test that rewrites a kubeconfig calls this). */
 export function forgetClients(): void {
+  for (const kube of cache.values()) (kube.config as PooledKubeConfig).close();
   cache.clear();
 }
 
