@@ -6,6 +6,7 @@
  * `force` deletes instead of evicting (budgets bypassed): only on an operator's explicit decision.
  */
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
 import type { BlockedPod, DrainResult } from '../../model/kube.js';
 import { apiMessage, call, classify, type Kube, statusCode } from './client.js';
 import { budgetName, budgetState, budgetsFor } from './budgets.js';
@@ -30,6 +31,9 @@ export interface DrainHooks {
   /** throws when the drain was cancelled (checked before every eviction) */
   checkCancelled?(): void;
 }
+
+/** Evictions in flight at once (kubectl drain sends all at once, paced by its 5/s client rate limit). */
+const EVICTIONS_AT_ONCE = 10;
 
 const ref = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 
@@ -108,19 +112,27 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
       reason: r.reason,
       message: `cannot evict: ${r.message}`,
     }));
-    for (const pod of plan.evict) {
-      const uid = pod.metadata?.uid ?? '';
-      if (requested.has(uid)) {
-        blocked.push({ pod: ref(pod), reason: 'terminating', message: 'evicted; waiting for graceful termination' });
-        continue;
-      }
-      hooks.checkCancelled?.(); // never start an eviction after an abort
-      const why = await remove(kube, pod, req, all);
-      if (why) blocked.push(why);
-      else {
-        requested.add(uid);
-        blocked.push({ pod: ref(pod), reason: 'terminating', message: 'evicted; waiting for graceful termination' });
-      }
+    // Evictions go out several at a time (like kubectl drain); the API server still checks each
+    // against its budget, so at most what the budgets allow goes at once.
+    const limit = pLimit(EVICTIONS_AT_ONCE);
+    const outcomes = await Promise.all(
+      plan.evict.map((pod) =>
+        limit(async () => {
+          if (requested.has(pod.metadata?.uid ?? '')) return undefined;
+          hooks.checkCancelled?.(); // never start an eviction after an abort
+          const why = await remove(kube, pod, req, all);
+          if (!why) requested.add(pod.metadata?.uid ?? '');
+          return why;
+        }),
+      ),
+    ).catch((err: unknown) => {
+      limit.clearQueue(); // nothing more starts once one failed or the drain was cancelled
+      throw err;
+    });
+    for (const [i, pod] of plan.evict.entries()) {
+      blocked.push(
+        outcomes[i] ?? { pod: ref(pod), reason: 'terminating', message: 'evicted; waiting for graceful termination' },
+      );
     }
     for (const pod of plan.wait) {
       // A forced drain does not wait out a stuck termination: it removes the pod at once.
