@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { readRecord } from '../../activities/record/store.js';
+import type { UpgradeStatus } from '../../model/status.js';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { watchAvailability } from '../cluster/availability.js';
 import {
@@ -47,8 +48,15 @@ async function keepHistory(name: string, workflowId: string) {
   if (!process.env.UPDATE_FIXTURES) return;
   const dir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(`${dir}${name}--${workflowId}.json`, historyToJSON(history));
+  const handle = h.client.workflow.getHandle(workflowId);
+  writeFileSync(`${dir}${name}--${workflowId}.json`, historyToJSON(await handle.fetchHistory()));
+  // …and the child of the last node it started (a worker: cordon, drain, and on to the end or back).
+  const started = (await handle.query<UpgradeStatus>('status')).nodes.filter((n) => n.step !== 'pending');
+  const last = started.at(-1)?.name;
+  if (last) {
+    const child = h.client.workflow.getHandle(`${workflowId}/${last}`);
+    writeFileSync(`${dir}${name}-node--${workflowId}.json`, historyToJSON(await child.fetchHistory()));
+  }
 }
 
 describe('rolling upgrade end to end', () => {
