@@ -11,6 +11,8 @@ import { budgetName, budgetState, budgetsFor, neverAllows } from './budgets.js';
 import { planDrain } from './drain-plan.js';
 import { listNodes, nodeState } from './nodes.js';
 
+const POD_PAGE = 500;
+
 export async function planUpgrade(
   kube: Kube,
   fromVersion: string,
@@ -19,7 +21,25 @@ export async function planUpgrade(
   replaceSeconds: number,
 ): Promise<UpgradePlan> {
   const nodes = (await listNodes(kube)).map(nodeState);
-  const pods = (await call(kube, 'list', 'pods', () => kube.core.listPodForAllNamespaces())).items;
+  // Pods a page at a time, keeping only what the plan needs: every pod of a large cluster at once
+  // (10,000 are ~40 MB of JSON, several times that as objects) would set the worker's peak memory.
+  const refusals: ReturnType<typeof planDrain>['refused'] = [];
+  const graceByNode = new Map<string, number>();
+  let _continue: string | undefined;
+  do {
+    const page = await call(kube, 'list', 'pods', () =>
+      kube.core.listPodForAllNamespaces({ limit: POD_PAGE, _continue }),
+    );
+    refusals.push(
+      ...planDrain(page.items, { deleteEmptyDirData: options.deleteEmptyDirData, force: options.force }).refused,
+    );
+    for (const p of page.items) {
+      const node = p.spec?.nodeName;
+      if (node === undefined) continue;
+      graceByNode.set(node, Math.max(graceByNode.get(node) ?? 0, p.spec?.terminationGracePeriodSeconds ?? 30));
+    }
+    _continue = page.metadata?._continue || undefined;
+  } while (_continue);
   const budgets = (
     await call(kube, 'list', 'poddisruptionbudgets', () => kube.policy.listPodDisruptionBudgetForAllNamespaces())
   ).items;
@@ -53,14 +73,9 @@ export async function planUpgrade(
     else if (!covered)
       warnings.push(`${name} has no PodDisruptionBudget: nothing limits how many of its pods are down at once`);
   }
-  const refusals = planDrain(pods, { deleteEmptyDirData: options.deleteEmptyDirData, force: options.force }).refused;
   for (const r of refusals) warnings.push(`pod ${r.pod} ${r.message}: its node's drain will wait for an operator`);
 
-  const grace = (node: string) =>
-    Math.max(
-      0,
-      ...pods.filter((p) => p.spec?.nodeName === node).map((p) => p.spec?.terminationGracePeriodSeconds ?? 30),
-    );
+  const grace = (node: string) => graceByNode.get(node) ?? 0;
   const toUpgrade = order.filter((n) => !sameVersion(n.kubeletVersion, toVersion));
   const estimateSeconds = toUpgrade.reduce(
     (sum, n) => sum + grace(n.name) + replaceSeconds + options.soakSeconds + 5,

@@ -27,6 +27,17 @@ export interface ClusterOptions {
   heartbeatFactor: number;
   /** kwok-controller workers for pod stages, node stages and node leases each (default 4, kwok's own) */
   kwokParallelism: number;
+  /**
+   * 0 (default): kwok keeps a Lease per node, as kubelets do. N > 0: no Leases; kwok refreshes each
+   * node's status every N to 1.5 N seconds instead (the heartbeat of kubelets before Leases). kwok
+   * v0.7.0's lease queue can stall for good when a node is deleted and registered again while its
+   * Lease is being renewed (a duplicate entry blocks its heap), after which every node goes NotReady
+   * once its Lease expires: at 1,000 nodes replaced 99 at a time that happens; without Leases it cannot.
+   * Without Leases the controller-manager's node startup grace period is raised to 10 N seconds too: a
+   * node registered again under the same name inherits its predecessor's last heartbeat (up to 1.5 N s
+   * old), and the default 60 s would mark it, and its new pods, NotReady (kwok never readies them again).
+   */
+  nodeHeartbeatSeconds: number;
 }
 
 export function clusterOptions(overrides: Partial<ClusterOptions> = {}): ClusterOptions {
@@ -38,6 +49,7 @@ export function clusterOptions(overrides: Partial<ClusterOptions> = {}): Cluster
     layout: overrides.layout ?? { cluster: NAME, masters: 3, workers: 3, kubeletVersion: 'v1.11.9' },
     heartbeatFactor: overrides.heartbeatFactor ?? 1,
     kwokParallelism: overrides.kwokParallelism ?? 4,
+    nodeHeartbeatSeconds: overrides.nodeHeartbeatSeconds ?? 0,
   };
 }
 
@@ -145,6 +157,23 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
       .replaceAll('__APISERVER_PORT__', String(o.apiserverPort))
       .replaceAll('__HEARTBEAT_FACTOR__', String(o.heartbeatFactor))
       .replaceAll('__KWOK_PARALLELISM__', String(o.kwokParallelism))
+      .replaceAll('__NODE_STATUS_MS__', String(o.nodeHeartbeatSeconds > 0 ? o.nodeHeartbeatSeconds * 1000 : 600_000))
+      .replaceAll(
+        '__NODE_STATUS_JITTER_MS__',
+        String(o.nodeHeartbeatSeconds > 0 ? o.nodeHeartbeatSeconds * 1500 : 610_000),
+      )
+      .replace(
+        /^# __COMPONENTS_PATCHES__.*$/m,
+        o.nodeHeartbeatSeconds > 0
+          ? [
+              'componentsPatches:',
+              '  - name: kwok-controller',
+              '    extraArgs: [{ key: node-lease-duration-seconds, value: "0", override: true }]',
+              '  - name: kube-controller-manager',
+              `    extraArgs: [{ key: node-startup-grace-period, value: "${o.nodeHeartbeatSeconds * 10}s" }]`,
+            ].join('\n')
+          : '',
+      )
       .replace(/__PORT_(\d)__/g, (_, i: string) => String(o.apiserverPort + Number(i)));
     writeFileSync(join(o.dir, 'kwok.yaml'), config);
     const r = spawnSync(
