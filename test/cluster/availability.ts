@@ -43,39 +43,53 @@ export async function watchAvailability(
   };
   const watch = new Watch(config);
   const aborts: AbortController[] = [];
+  let stopped = false;
+  /**
+   * Follows one kind; a watch the server ends (timeout, dropped connection under load) is started again
+   * from a fresh listing, with checks suspended until that listing has been replayed.
+   */
   const follow = async <T extends { metadata?: { uid?: string } }>(
     path: string,
     query: Record<string, string>,
     store: Map<string, T>,
     kind: 'pods' | 'slices',
-  ) => {
-    const ready = new Promise<void>((resolve) => {
-      // The first events replay what exists; mark synced after a short quiet period.
-      let timer = setTimeout(done, 500);
-      function done() {
-        synced = { ...synced, [kind]: true };
-        resolve();
-      }
-      void watch
-        .watch(
-          path,
-          query,
-          (type: string, obj: T) => {
-            const uid = obj.metadata?.uid ?? '';
-            if (type === 'DELETED') store.delete(uid);
-            else store.set(uid, obj);
-            if (!synced[kind]) {
+  ) =>
+    await new Promise<void>((resolve) => {
+      const start = () => {
+        synced = { ...synced, [kind]: false };
+        store.clear();
+        // The first events replay what exists; mark synced after a short quiet period.
+        let timer = setTimeout(done, 500);
+        function done() {
+          synced = { ...synced, [kind]: true };
+          resolve();
+        }
+        void watch
+          .watch(
+            path,
+            query,
+            (type: string, obj: T) => {
+              const uid = obj.metadata?.uid ?? '';
+              if (type === 'DELETED') store.delete(uid);
+              else store.set(uid, obj);
+              if (!synced[kind]) {
+                clearTimeout(timer);
+                timer = setTimeout(done, 300);
+              }
+              check(`${kind} ${type}`);
+            },
+            () => {
               clearTimeout(timer);
-              timer = setTimeout(done, 300);
-            }
-            check(`${kind} ${type}`);
-          },
-          () => undefined,
-        )
-        .then((ac) => aborts.push(ac));
+              if (!stopped) setTimeout(start, 100);
+            },
+          )
+          .then((ac) => aborts.push(ac))
+          .catch(() => {
+            if (!stopped) setTimeout(start, 500);
+          });
+      };
+      start();
     });
-    await ready;
-  };
   await Promise.all([
     follow<V1Pod>(`/api/v1/namespaces/${opts.namespace}/pods`, { labelSelector: opts.selector }, pods, 'pods'),
     follow<V1EndpointSlice>(
@@ -87,6 +101,7 @@ export async function watchAvailability(
   ]);
   check('sync');
   result.stop = async () => {
+    stopped = true;
     for (const ac of aborts) ac.abort();
   };
   return result;
