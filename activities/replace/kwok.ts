@@ -131,4 +131,17 @@ export async function retireWithKwok(kube: Kube, name: string, hooks: ReplaceHoo
     hooks.heartbeat(`waiting for node ${name} to go`);
     await hooks.sleep(50);
   }
+  // The machine is gone, and so are its pods (DaemonSet pods): do not leave them for the pod GC's quarantine.
+  const left = await kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` });
+  for (const pod of left.items) {
+    await kube.core
+      .deleteNamespacedPod({
+        name: pod.metadata?.name ?? '',
+        namespace: pod.metadata?.namespace ?? '',
+        gracePeriodSeconds: 0,
+      })
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `pod ${pod.metadata?.name ?? ''}`);
+      });
+  }
 }

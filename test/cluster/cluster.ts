@@ -234,7 +234,19 @@ export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> 
     .split(/\s+/)
     .filter(Boolean);
   const stray = existing.filter((n) => !wanted.has(n));
-  if (stray.length > 0) kubectl(o, ['delete', 'node', ...stray, '--wait=false']);
+  // Nodes a test added (surge nodes) go, and their pods with them at once: the pod GC would only remove
+  // them after its quarantine, and until then they would count as available replicas.
+  for (const node of stray) {
+    kubectl(o, [
+      'delete',
+      'pods',
+      '--all-namespaces',
+      `--field-selector=spec.nodeName=${node}`,
+      '--grace-period=0',
+      '--force',
+    ]);
+  }
+  if (stray.length > 0) kubectl(o, ['delete', 'node', ...stray]);
   const present = new Set(existing);
   const missing = nodes.filter((n) => !present.has(n.metadata.name));
   for (const node of nodes) {
