@@ -308,11 +308,18 @@ type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory'
 const eventMs = (e: HistoryEvent | undefined) =>
   e?.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + (e.eventTime.nanos ?? 0) / 1e6 : 0;
 
-/** Milliseconds per activity type (scheduled → closed, retries included) in one history. */
-function activityTimes(events: HistoryEvent[]): Map<string, number> {
+/**
+ * One child's history: milliseconds per activity type (scheduled → closed, retries included), of
+ * which waiting in the task queue (scheduled → started), and in workflow tasks (scheduled → completed).
+ */
+function childProfile(events: HistoryEvent[]) {
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
-  const out = new Map<string, number>();
+  const steps = new Map<string, number>();
+  let queued = 0;
+  let workflowTasks = 0;
   for (const e of events) {
+    const wft = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskTimedOutEventAttributes;
+    if (wft?.scheduledEventId) workflowTasks += eventMs(e) - eventMs(byId.get(Number(wft.scheduledEventId)));
     const closed =
       e.activityTaskCompletedEventAttributes ??
       e.activityTaskFailedEventAttributes ??
@@ -320,10 +327,12 @@ function activityTimes(events: HistoryEvent[]): Map<string, number> {
       e.activityTaskCanceledEventAttributes;
     if (!closed?.scheduledEventId) continue;
     const scheduled = byId.get(Number(closed.scheduledEventId));
+    const started = closed.startedEventId ? byId.get(Number(closed.startedEventId)) : undefined;
+    if (started) queued += eventMs(started) - eventMs(scheduled);
     const type = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
-    out.set(type, (out.get(type) ?? 0) + eventMs(e) - eventMs(scheduled));
+    steps.set(type, (steps.get(type) ?? 0) + eventMs(e) - eventMs(scheduled));
   }
-  return out;
+  return { start: eventMs(events[0]), end: eventMs(events.at(-1)), steps, queued, workflowTasks };
 }
 
 async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -355,7 +364,7 @@ async function breakdown(
   const nodes = status.nodes.filter((n) => n.step === 'done');
   const children = await inParallel(nodes, 16, async (n) => {
     const events = (await client.workflow.getHandle(`${workflowId}/${n.name}`).fetchHistory()).events ?? [];
-    return { node: n, start: eventMs(events[0]), end: eventMs(events.at(-1)), steps: activityTimes(events) };
+    return { node: n, ...childProfile(events) };
   });
   const gates: number[] = [];
   for (const runId of runIds) {
@@ -381,6 +390,14 @@ async function breakdown(
   const steps = [...new Set(children.flatMap((c) => [...c.steps.keys()]))];
   const avg = (list: typeof children, step: string) => sum(list.map((c) => c.steps.get(step) ?? 0)) / list.length;
   const workerWalls = walls.slice(masters.length);
+  const workerBatches = batches.slice(masters.length);
+  const mean = (xs: number[]) => sum(xs) / Math.max(1, xs.length);
+  const spread = mean(
+    workerBatches.map((b) => Math.max(...b.map((c) => c.start)) - Math.min(...b.map((c) => c.start))),
+  );
+  const ran = mean(workers.map((c) => c.end - c.start));
+  const longest = mean(workerBatches.map((b) => Math.max(...b.map((c) => c.end - c.start))));
+  const inActivities = mean(workers.map((c) => sum([...c.steps.values()])));
   const lines = [
     `batches: ${masters.length} control-plane nodes, ${s(sum(walls.slice(0, masters.length)))} s in all; ` +
       `${workerWalls.length} worker batches of up to ${size}, ${s(sum(workerWalls))} s in all ` +
@@ -391,6 +408,10 @@ async function breakdown(
         .sort((a, b) => b[2] - a[2])
         .map(([step, all, slow]) => `${step} ${s(all)} | ${s(slow)} s`)
         .join(', '),
+    `  per worker batch on average: children started over ${s(spread)} s (first → last start); a child ran ` +
+      `${s(ran)} s on average, the batch's longest ${s(longest)} s; per child ${s(inActivities)} s in activities ` +
+      `(${s(mean(workers.map((c) => c.queued)))} s of it queued for a worker slot), ` +
+      `${s(mean(workers.map((c) => c.workflowTasks)))} s in workflow tasks`,
     `health gates: ${gates.length}, ${s(sum(gates))} s in all (longest ${s(Math.max(0, ...gates))} s)`,
     `rest (child starts, workflow tasks, continue-as-new, between batches): ${s(total - sum(walls) - sum(gates))} s`,
   ];

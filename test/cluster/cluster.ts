@@ -234,19 +234,27 @@ export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> 
     .split(/\s+/)
     .filter(Boolean);
   const stray = existing.filter((n) => !wanted.has(n));
-  // Nodes a test added (surge nodes) go, and their pods with them at once: the pod GC would only remove
-  // them after its quarantine, and until then they would count as available replicas.
-  for (const node of stray) {
-    kubectl(o, [
-      'delete',
+  // Nodes a test added (surge nodes) go first, so that nothing more is scheduled on them, then every
+  // pod bound to a node that is not ours, at once: the pod GC would only remove them after its
+  // quarantine, and until then they would count as available replicas (a controller may still be
+  // creating one as its node goes: loop).
+  if (stray.length > 0) kubectl(o, ['delete', 'node', ...stray]);
+  await waitFor('pods of removed nodes gone', 60_000, () => {
+    const bound = kubectl(o, [
+      'get',
       'pods',
       '--all-namespaces',
-      `--field-selector=spec.nodeName=${node}`,
-      '--grace-period=0',
-      '--force',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name} {.spec.nodeName}{"\\n"}{end}',
     ]);
-  }
-  if (stray.length > 0) kubectl(o, ['delete', 'node', ...stray]);
+    const orphans = bound
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([, , node]) => node && !wanted.has(node));
+    for (const [namespace, name] of orphans)
+      kubectl(o, ['delete', 'pod', '-n', namespace, name, '--grace-period=0', '--force', '--wait=false']);
+    return orphans.length === 0;
+  });
   const present = new Set(existing);
   const missing = nodes.filter((n) => !present.has(n.metadata.name));
   for (const node of nodes) {
