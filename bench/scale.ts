@@ -255,8 +255,15 @@ async function versionsOfNodes(k: Apis): Promise<Map<string, number>> {
 
 // ---- the worker, as its own process ----
 
+/** The workflows bundled ahead, in their own process, as a production worker would run them. */
+const bundle = join(root, '.run/bench/workflow-bundle.js');
+
 function startWorker(): { child: ChildProcess; ready: Promise<void> } {
   mkdirSync(join(root, '.run/bench'), { recursive: true });
+  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'worker/bundle.ts'), bundle], {
+    cwd: root,
+    stdio: 'ignore',
+  });
   const out = openSync(workerLog, 'w');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -267,11 +274,15 @@ function startWorker(): { child: ChildProcess; ready: Promise<void> } {
   };
   for (const k of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_API_KEY']) delete env[k];
   // `node --import tsx` rather than `npx tsx`: one process, so its pid is the worker's.
-  const child = spawn(process.execPath, [...workerFlags, '--import', 'tsx', join(root, 'worker/main.ts')], {
-    cwd: root,
-    env,
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(
+    process.execPath,
+    [...workerFlags, '--import', 'tsx', join(root, 'worker/main.ts'), '--workflow-bundle', bundle],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', out, out],
+    },
+  );
   closeSync(out);
   const ready = (async () => {
     const deadline = Date.now() + 180_000;

@@ -1,7 +1,9 @@
 /**
- * The worker process: `npm run worker -- [--address …] [--namespace …] [--tls-ca …] [--tls-cert …]
- * [--tls-key …] [--api-key …]`; each flag overrides its TEMPORAL_* environment variable (see README).
+ * The worker process: `npm run worker -- [--workflow-bundle FILE] [--address …] [--namespace …]
+ * [--tls-ca …] [--tls-cert …] [--tls-key …] [--api-key …]`; each connection flag overrides its
+ * TEMPORAL_* environment variable (see README).
  */
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { connectionFlags } from '../config/flags.js';
 import { connectWorker, temporalSettings } from '../config/temporal.js';
@@ -9,14 +11,22 @@ import { requireSearchAttributes } from './search-attributes.js';
 import { createWorker, quietRuntime } from './worker.js';
 
 const program = connectionFlags(
-  new Command('k8s-rolling-upgrade-worker').description('the k8s-rolling-upgrade worker'),
+  new Command('k8s-rolling-upgrade-worker')
+    .description('the k8s-rolling-upgrade worker')
+    .option(
+      '--workflow-bundle <file>',
+      'workflow code bundled ahead by `npm run bundle` (else bundled at start) [env K8S_RU_WORKFLOW_BUNDLE]',
+      process.env.K8S_RU_WORKFLOW_BUNDLE,
+    ),
 );
-program.action(async () => {
+program.action(async (opts: { workflowBundle?: string }) => {
+  if (opts.workflowBundle && !existsSync(opts.workflowBundle))
+    throw new Error(`workflow bundle ${opts.workflowBundle} does not exist (make it with \`npm run bundle\`)`);
   quietRuntime((process.env.K8S_RU_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
   const settings = temporalSettings();
   const connection = await connectWorker(settings);
   await requireSearchAttributes(connection, settings.namespace);
-  const worker = await createWorker(connection, settings.namespace, process.env.K8S_RU_TASK_QUEUE);
+  const worker = await createWorker(connection, settings.namespace, process.env.K8S_RU_TASK_QUEUE, opts.workflowBundle);
   console.log(`worker: polling task queue ${worker.options.taskQueue} on ${settings.address} (${settings.namespace})`);
   await worker.run();
   await connection.close();

@@ -25,12 +25,21 @@ export function quietRuntime(level: LogLevel = 'WARN'): void {
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
-export async function createWorker(connection: NativeConnection, namespace: string, taskQueue = TASK_QUEUE) {
+/**
+ * `workflowBundle`: a file made by `npm run bundle`; without one the worker bundles the workflows
+ * itself (webpack, in this process) before it polls.
+ */
+export async function createWorker(
+  connection: NativeConnection,
+  namespace: string,
+  taskQueue = TASK_QUEUE,
+  workflowBundle?: string,
+) {
   return await Worker.create({
     connection,
     namespace,
     taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    ...(workflowBundle ? { workflowBundle: { codePath: workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(),
   });
 }

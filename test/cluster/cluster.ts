@@ -251,7 +251,7 @@ export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> 
       .split('\n')
       .map((line) => line.split(' '))
       .filter(([, , node]) => node && !wanted.has(node));
-    for (const [namespace, name] of orphans)
+    for (const [namespace = '', name = ''] of orphans)
       kubectl(o, ['delete', 'pod', '-n', namespace, name, '--grace-period=0', '--force', '--wait=false']);
     return orphans.length === 0;
   });
