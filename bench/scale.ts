@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
 import { Client, Connection, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import type { UpgradeStatus } from '../model/status.js';
-import { batchSize } from '../workflows/progress.js';
+import { batchSize } from '../model/batches.js';
 import { clusterOptions, componentPids, down, kubeconfigPath, kubectl, up } from '../test/cluster/cluster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -52,11 +52,3 @@ export function details(status: UpgradeStatus): string {
   }
   return lines.join('\n');
 }
-
-/** Worker batch size for `maxUnavailable` (a count or "N%" of the workers; at least 1). */
-export function batchSize(maxUnavailable: number | string, workers: number): number {
-  if (typeof maxUnavailable === 'number') return Math.max(1, Math.floor(maxUnavailable));
-  const m = /^(\d+(?:\.\d+)?)%$/.exec(maxUnavailable.trim());
-  if (!m) return Math.max(1, Math.floor(Number(maxUnavailable)) || 1);
-  return Math.max(1, Math.floor((Number(m[1]) / 100) * workers));
-}

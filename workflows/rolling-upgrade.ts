@@ -38,7 +38,8 @@ import {
 import { checkRequest } from './input.js';
 import { type NodeOutcome, nodeUpgrade } from './node-upgrade.js';
 import { sameVersion } from '../model/versions.js';
-import { applyReport, batchSize, details, recount } from './progress.js';
+import { applyReport, details, recount } from './progress.js';
+import { workerBatchSize } from '../model/batches.js';
 import { describeTime, nextOpening, openWindow, parseWindows } from './window.js';
 import { searchAttributesOf } from './search.js';
 
@@ -416,11 +417,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       await gateOrPause(`node ${node}`);
     }
     const workers = pending('worker');
-    // By surge, capacity never drops: batches of maxSurge new nodes; in place, of maxUnavailable.
-    const size =
-      options.maxSurge > 0
-        ? options.maxSurge
-        : batchSize(options.maxUnavailable, st.nodes.filter((n) => n.role === 'worker').length);
+    const size = workerBatchSize(options, st.nodes.filter((n) => n.role === 'worker').length);
     for (let i = 0; i < workers.length; i += size) {
       const batch = workers.slice(i, i + size);
       await continueIfLong();

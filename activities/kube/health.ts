@@ -40,71 +40,74 @@ export async function gate(kube: Kube, req: GateRequest, sleep: (ms: number) => 
   );
   if (!checks[0]?.ok) return { healthy: false, checks, at: new Date().toISOString() };
 
+  // The cluster checks are independent reads: made at once, reported in a fixed order.
   checks.push(
-    await check(
-      'nodes',
-      async () => {
-        const nodes = (await kube.core.listNode()).items.map(nodeState);
-        const problems = nodes.filter((n) => !n.ready).map((n) => `${n.name} not Ready`);
-        for (const name of req.upgradedNodes ?? []) {
-          const n = nodes.find((x) => x.name === name);
-          if (!n) problems.push(`${name} missing`);
-          else if (req.targetVersion && !sameVersion(n.kubeletVersion, req.targetVersion)) {
-            problems.push(`${name} runs ${n.kubeletVersion}, not ${req.targetVersion}`);
+    ...(await Promise.all([
+      check(
+        'nodes',
+        async () => {
+          const nodes = (await kube.core.listNode()).items.map(nodeState);
+          const problems = nodes.filter((n) => !n.ready).map((n) => `${n.name} not Ready`);
+          const byName = new Map(nodes.map((n) => [n.name, n]));
+          for (const name of req.upgradedNodes ?? []) {
+            const n = byName.get(name);
+            if (!n) problems.push(`${name} missing`);
+            else if (req.targetVersion && !sameVersion(n.kubeletVersion, req.targetVersion)) {
+              problems.push(`${name} runs ${n.kubeletVersion}, not ${req.targetVersion}`);
+            }
           }
-        }
-        return problems;
-      },
-      'all Ready',
-    ),
-  );
-
-  checks.push(
-    await check(
-      'workloads',
-      async () => {
-        const problems: string[] = [];
-        for (const d of (await kube.apps.listDeploymentForAllNamespaces()).items) {
-          const want = d.spec?.replicas ?? 1;
-          const have = d.status?.availableReplicas ?? 0;
-          if (have < want)
-            problems.push(`deployment ${d.metadata?.namespace}/${d.metadata?.name} ${have}/${want} available`);
-        }
-        for (const s of (await kube.apps.listStatefulSetForAllNamespaces()).items) {
-          const want = s.spec?.replicas ?? 1;
-          const have = s.status?.readyReplicas ?? 0;
-          if (have < want)
-            problems.push(`statefulset ${s.metadata?.namespace}/${s.metadata?.name} ${have}/${want} ready`);
-        }
-        for (const ds of (await kube.apps.listDaemonSetForAllNamespaces()).items) {
-          const want = ds.status?.desiredNumberScheduled ?? 0;
-          const have = ds.status?.numberAvailable ?? 0;
-          if (have < want)
-            problems.push(`daemonset ${ds.metadata?.namespace}/${ds.metadata?.name} ${have}/${want} available`);
-        }
-        return problems;
-      },
-      'all available',
-    ),
-  );
-
-  checks.push(
-    await check(
-      'budgets',
-      async () => {
-        const problems: string[] = [];
-        for (const b of (await kube.policy.listPodDisruptionBudgetForAllNamespaces()).items) {
-          const s = b.status;
-          if (!s || (s.observedGeneration ?? 0) < (b.metadata?.generation ?? 0)) {
-            problems.push(`${budgetName(b)} not yet observed by the disruption controller`);
-          } else if (s.currentHealthy < s.desiredHealthy) {
-            problems.push(`${budgetName(b)} has ${s.currentHealthy} healthy, needs ${s.desiredHealthy}`);
+          return problems;
+        },
+        'all Ready',
+      ),
+      check(
+        'workloads',
+        async () => {
+          const problems: string[] = [];
+          const [deployments, statefulSets, daemonSets] = await Promise.all([
+            kube.apps.listDeploymentForAllNamespaces(),
+            kube.apps.listStatefulSetForAllNamespaces(),
+            kube.apps.listDaemonSetForAllNamespaces(),
+          ]);
+          for (const d of deployments.items) {
+            const want = d.spec?.replicas ?? 1;
+            const have = d.status?.availableReplicas ?? 0;
+            if (have < want)
+              problems.push(`deployment ${d.metadata?.namespace}/${d.metadata?.name} ${have}/${want} available`);
           }
-        }
-        return problems;
-      },
-      'all satisfied',
-    ),
+          for (const s of statefulSets.items) {
+            const want = s.spec?.replicas ?? 1;
+            const have = s.status?.readyReplicas ?? 0;
+            if (have < want)
+              problems.push(`statefulset ${s.metadata?.namespace}/${s.metadata?.name} ${have}/${want} ready`);
+          }
+          for (const ds of daemonSets.items) {
+            const want = ds.status?.desiredNumberScheduled ?? 0;
+            const have = ds.status?.numberAvailable ?? 0;
+            if (have < want)
+              problems.push(`daemonset ${ds.metadata?.namespace}/${ds.metadata?.name} ${have}/${want} available`);
+          }
+          return problems;
+        },
+        'all available',
+      ),
+      check(
+        'budgets',
+        async () => {
+          const problems: string[] = [];
+          for (const b of (await kube.policy.listPodDisruptionBudgetForAllNamespaces()).items) {
+            const s = b.status;
+            if (!s || (s.observedGeneration ?? 0) < (b.metadata?.generation ?? 0)) {
+              problems.push(`${budgetName(b)} not yet observed by the disruption controller`);
+            } else if (s.currentHealthy < s.desiredHealthy) {
+              problems.push(`${budgetName(b)} has ${s.currentHealthy} healthy, needs ${s.desiredHealthy}`);
+            }
+          }
+          return problems;
+        },
+        'all satisfied',
+      ),
+    ])),
   );
 
   for (const probe of req.probes ?? []) {

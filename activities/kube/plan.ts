@@ -6,6 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { UpgradePlan, UpgradeOptions } from '../../model/upgrade.js';
 import { sameVersion } from '../../model/versions.js';
+import { workerBatchSize } from '../../model/batches.js';
 import { call, type Kube } from './client.js';
 import { budgetName, budgetState, budgetsFor, neverAllows } from './budgets.js';
 import { planDrain } from './drain-plan.js';
@@ -17,7 +18,7 @@ export async function planUpgrade(
   kube: Kube,
   fromVersion: string,
   toVersion: string,
-  options: Pick<UpgradeOptions, 'deleteEmptyDirData' | 'force' | 'soakSeconds'>,
+  options: Pick<UpgradeOptions, 'deleteEmptyDirData' | 'force' | 'soakSeconds' | 'maxSurge' | 'maxUnavailable'>,
   replaceSeconds: number,
 ): Promise<UpgradePlan> {
   const nodes = (await listNodes(kube)).map(nodeState);
@@ -77,10 +78,16 @@ export async function planUpgrade(
 
   const grace = (node: string) => graceByNode.get(node) ?? 0;
   const toUpgrade = order.filter((n) => !sameVersion(n.kubeletVersion, toVersion));
-  const estimateSeconds = toUpgrade.reduce(
-    (sum, n) => sum + grace(n.name) + replaceSeconds + options.soakSeconds + 5,
-    0,
-  );
+  // Control-plane nodes one at a time, workers in batches as the workflow runs them; a batch lasts as
+  // long as its slowest node (its longest grace period, the replacement, ~5 s of steps), then the soak.
+  const nodeSeconds = (n: { name: string }) => grace(n.name) + replaceSeconds + 5;
+  const workers = toUpgrade.filter((n) => n.role === 'worker');
+  const size = workerBatchSize(options, nodes.filter((n) => n.role === 'worker').length);
+  let estimateSeconds = toUpgrade
+    .filter((n) => n.role !== 'worker')
+    .reduce((sum, n) => sum + nodeSeconds(n) + options.soakSeconds, 0);
+  for (let i = 0; i < workers.length; i += size)
+    estimateSeconds += Math.max(...workers.slice(i, i + size).map(nodeSeconds)) + options.soakSeconds;
   return {
     cluster: kube.cluster,
     fromVersion,

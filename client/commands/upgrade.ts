@@ -14,6 +14,7 @@ import { table } from '../table.js';
 import { client, queryStatus, runningUpgrade, startUpgrade } from '../upgrades.js';
 import { watch } from '../watch.js';
 import { parseWindows } from '../../workflows/window.js';
+import { checkRequest } from '../../workflows/input.js';
 
 interface StartFlags {
   allowSkew?: boolean;
@@ -98,12 +99,16 @@ export function upgradeCommands(program: Command): void {
     .argument('<cluster>')
     .argument('<template>')
     .option('--allow-skew', 'allow more than one minor version at once')
-    .action(async (cluster: string, template: string, f: { allowSkew?: boolean }) => {
-      const v = validate({ cluster, template, allowSkew: f.allowSkew });
+    .option('--max-unavailable <n>', 'workers upgraded at once: a count or a percentage like 10%', '1')
+    .option('--max-surge <n>', 'replace workers by surge, n at a time', '0')
+    .option('--soak <seconds>', 'wait after each node before its health gate', '0')
+    .action(async (cluster: string, template: string, f: StartFlags) => {
+      const { request, options } = checkRequest(requestFrom(cluster, template, f));
+      const v = validate(request);
       const cat = loadCatalogue();
       const c = findCluster(cat, cluster);
       const replaceSeconds = c.replace.provider === 'kwok' ? c.replace.delaySeconds : 120;
-      const plan = await planUpgrade(kubeFor(v.cluster), v.fromVersion, v.toVersion, DEFAULTS, replaceSeconds);
+      const plan = await planUpgrade(kubeFor(v.cluster), v.fromVersion, v.toVersion, options, replaceSeconds);
       console.log(`${v.cluster}: ${v.fromTemplate} (${v.fromVersion}) → ${v.toTemplate} (${v.toVersion})`);
       console.log(
         table(
@@ -126,7 +131,9 @@ export function upgradeCommands(program: Command): void {
       );
       for (const w of plan.warnings) console.log(`warning: ${w}`);
       console.log(
-        `estimate: about ${Math.ceil(plan.estimateSeconds / 60)} min (${plan.estimateSeconds} s, one node at a time)`,
+        `estimate: about ${Math.ceil(plan.estimateSeconds / 60)} min (${plan.estimateSeconds} s; workers ${
+          options.maxSurge > 0 ? `by surge, ${options.maxSurge}` : `${String(options.maxUnavailable)}`
+        } at a time)`,
       );
     });
 
