@@ -4,7 +4,8 @@
  * of 100 replicas, each with a PodDisruptionBudget (maxUnavailable 10%), so drained pods are
  * recreated elsewhere by the real ReplicaSet controller and scheduler, and evictions meet real
  * budgets. Upgraded to kubernetes-v1.12.7-prod-20190403 with maxUnavailable "10%" by a worker run as
- * a child process (`node --import tsx worker/main.ts`, the same as `npm run worker`).
+ * the production worker as its own process (`npm run build:worker`, then scripts/worker.sh, the same
+ * as `npm run worker:dist`: compiled JavaScript, workflows bundled ahead, heap and malloc arenas capped).
  *
  * Prints the total upgrade time, the nodes at the new version (read from the API; the bench fails
  * unless all are), the parent's runs (continue-as-new) and the largest workflow history, the peak RSS
@@ -41,8 +42,6 @@ const GRACE_S = 5; // terminationGracePeriodSeconds of the bench pods (kwok hold
 const NAMESPACE = 'bench';
 const HISTORY_TARGET = 10_000;
 const WORKER_RSS_TARGET_MB = 300;
-/** Extra node flags for the worker, to measure memory settings (e.g. BENCH_WORKER_NODE_FLAGS=--max-semi-space-size=1) */
-const workerFlags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const PAUSE_LIMIT_S = 300; // a paused upgrade (failed gate, blocked drain) fails the bench after this
 
 const port = '7533';
@@ -255,15 +254,9 @@ async function versionsOfNodes(k: Apis): Promise<Map<string, number>> {
 
 // ---- the worker, as its own process ----
 
-/** The workflows bundled ahead, in their own process, as a production worker would run them. */
-const bundle = join(root, '.run/bench/workflow-bundle.js');
-
 function startWorker(): { child: ChildProcess; ready: Promise<void> } {
   mkdirSync(join(root, '.run/bench'), { recursive: true });
-  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'worker/bundle.ts'), bundle], {
-    cwd: root,
-    stdio: 'ignore',
-  });
+  execFileSync('npm', ['run', 'build:worker'], { cwd: root, stdio: 'ignore' });
   const out = openSync(workerLog, 'w');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -271,18 +264,12 @@ function startWorker(): { child: ChildProcess; ready: Promise<void> } {
     TEMPORAL_NAMESPACE: 'default',
     K8S_RU_TASK_QUEUE: taskQueue,
     K8S_RU_LOG_LEVEL: 'WARN',
+    K8S_RU_WORKER_STATS_EVERY: '5',
   };
   for (const k of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_API_KEY']) delete env[k];
-  // `node --import tsx` rather than `npx tsx`: one process, so its pid is the worker's.
-  const child = spawn(
-    process.execPath,
-    [...workerFlags, '--import', 'tsx', join(root, 'worker/main.ts'), '--workflow-bundle', bundle],
-    {
-      cwd: root,
-      env,
-      stdio: ['ignore', out, out],
-    },
-  );
+  // The script execs node: one process, so its pid is the worker's. (K8S_RU_WORKER_HEAP_MB and
+  // MALLOC_ARENA_MAX, when set, change its memory settings.)
+  const child = spawn('bash', [join(root, 'scripts/worker.sh')], { cwd: root, env, stdio: ['ignore', out, out] });
   closeSync(out);
   const ready = (async () => {
     const deadline = Date.now() + 180_000;
@@ -294,6 +281,16 @@ function startWorker(): { child: ChildProcess; ready: Promise<void> } {
     }
   })();
   return { child, ready };
+}
+
+/** The worker's own stats line (--stats-every) with the most cached workflows, from its log. */
+function peakWorkerStats(): string {
+  const lines = readFileSync(workerLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('worker: cached workflows'));
+  const cached = (l: string) => Number(/cached workflows (\d+)/.exec(l)?.[1] ?? 0);
+  const peak = lines.reduce((a, b) => (cached(b) > cached(a) ? b : a), '');
+  return peak ? peak.replace('worker: ', '') : 'no stats in the worker log';
 }
 
 async function stopWorker(child: ChildProcess): Promise<void> {
@@ -638,10 +635,10 @@ try {
   }
   line(
     'worker peak RSS (VmHWM)',
-    `${mb(workerHwm)} (child process pid ${workerPid}, includes bundling the workflows at start) — target < ${WORKER_RSS_TARGET_MB} MB: ${ok(workerHwm / 1024 < WORKER_RSS_TARGET_MB)}`,
+    `${mb(workerHwm)} (pid ${workerPid}: scripts/worker.sh, heap cap ${process.env.K8S_RU_WORKER_HEAP_MB ?? 192} MB, MALLOC_ARENA_MAX ${process.env.MALLOC_ARENA_MAX ?? 2}) — target < ${WORKER_RSS_TARGET_MB} MB: ${ok(workerHwm / 1024 < WORKER_RSS_TARGET_MB)}`,
   );
-  if (workerFlags.length > 0) line('worker node flags (BENCH_WORKER_NODE_FLAGS)', workerFlags.join(' '));
   line('worker peak RSS during upgrade', `${mb(rss.peaks.worker ?? 0)} (VmRSS sampled every second)`);
+  line('worker at its peak of cached workflows', peakWorkerStats());
   line('Temporal server peak RSS', `${mb(temporalHwm)} (VmHWM of pid ${temporalPid}, dev server on SQLite)`);
   line(
     'cluster peak RSS (VmHWM)',

@@ -1,16 +1,16 @@
 /**
  * `npm run bundle -- [FILE]`: the workflow code bundled once, ahead of time (default
- * .run/workflow-bundle.js), for `npm run worker -- --workflow-bundle FILE`. A worker given no bundle
+ * dist/workflow-bundle.js), for `npm run worker -- --workflow-bundle FILE`. A worker given no bundle
  * runs webpack itself at start, which costs it ~200 MB of peak memory; production workers should not.
  * Bundle again whenever workflows/ changes: a worker runs exactly the code in its bundle.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { ROOT } from '../config/root.js';
 import { WORKFLOWS_PATH } from './worker.js';
 
-export const DEFAULT_BUNDLE = fileURLToPath(new URL('../.run/workflow-bundle.js', import.meta.url));
+export const DEFAULT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
 
 const out = resolve(process.argv[2] ?? DEFAULT_BUNDLE);
 const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });

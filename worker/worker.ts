@@ -1,5 +1,6 @@
 /** Builds the worker: the bundled workflows and the activities on task queue `k8s-rolling-upgrade`. */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from '../config/root.js';
 import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { TASK_QUEUE } from '../config/temporal.js';
@@ -23,7 +24,8 @@ export function quietRuntime(level: LogLevel = 'WARN'): void {
   });
 }
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflows' TypeScript entry point (bundled by webpack, also from the compiled worker). */
+export const WORKFLOWS_PATH = join(ROOT, 'workflows', 'index.ts');
 
 /**
  * `workflowBundle`: a file made by `npm run bundle`; without one the worker bundles the workflows

@@ -4,8 +4,8 @@
  * ${VAR:-default} are expanded from the environment.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { ROOT } from '../../config/root.js';
 import { parse } from 'yaml';
 import {
   CLUSTER_STATUSES,
@@ -18,7 +18,7 @@ import {
 import { CatalogueError, UnknownClusterError, UnknownTemplateError } from '../../model/errors.js';
 
 /** The catalogue shipped with the project (the seed's templates and cluster), used by default. */
-export const DEFAULT_CATALOGUE = fileURLToPath(new URL('../../catalogue/catalogue.yaml', import.meta.url));
+export const DEFAULT_CATALOGUE = join(ROOT, 'catalogue', 'catalogue.yaml');
 
 /** The catalogue the worker and CLI use: $K8S_RU_CATALOGUE, else the shipped one. */
 export function cataloguePath(): string {

@@ -6,13 +6,13 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../../config/root.js';
 import type { Catalogue, Cluster } from '../../model/catalogue.js';
 import type { ClusterRecord } from '../../model/record.js';
 import { findTemplate } from '../catalogue/load.js';
 
 export function stateDir(): string {
-  return process.env.K8S_RU_STATE_DIR ?? fileURLToPath(new URL('../../.run/state', import.meta.url));
+  return process.env.K8S_RU_STATE_DIR ?? join(ROOT, '.run', 'state');
 }
 
 function recordPath(cluster: string): string {
