@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig, type V1Node, Watch } from '@kubernetes/client-node';
@@ -37,28 +37,22 @@ writeFileSync(
   ),
 );
 
-// The workers run the workflows bundled ahead (`npm run bundle`), as production workers should.
-const bundle = join(dirname(catalogue), 'workflow-bundle.js');
-
 before(async () => {
   process.env.K8S_RU_CATALOGUE = catalogue;
-  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'worker/bundle.ts'), bundle], { cwd: root });
+  // The production worker: compiled to dist/ with the workflows bundled ahead (`npm run build:worker`).
+  execFileSync('npm', ['run', 'build:worker'], { cwd: root, stdio: 'ignore' });
   h = await harness(false);
 });
 after(async () => await closeHarness(h));
 beforeEach(async () => await freshCluster());
 
-/** A worker in its own process, as in production: it can be killed for real. */
+/** The production worker in its own process (`npm run worker:dist`; the script execs node): it can be killed for real. */
 function startWorker(): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'worker/main.ts'), '--workflow-bundle', bundle],
-    {
-      cwd: root,
-      env: { ...process.env, K8S_RU_TASK_QUEUE: h.taskQueue, K8S_RU_CATALOGUE: catalogue, K8S_RU_LOG_LEVEL: 'WARN' },
-      stdio: 'inherit',
-    },
-  );
+  const child = spawn('bash', [join(root, 'scripts/worker.sh')], {
+    cwd: root,
+    env: { ...process.env, K8S_RU_TASK_QUEUE: h.taskQueue, K8S_RU_CATALOGUE: catalogue, K8S_RU_LOG_LEVEL: 'WARN' },
+    stdio: 'inherit',
+  });
   return child;
 }
 
