@@ -635,7 +635,7 @@ try {
   }
   line(
     'worker peak RSS (VmHWM)',
-    `${mb(workerHwm)} (pid ${workerPid}: scripts/worker.sh, heap cap ${process.env.K8S_RU_WORKER_HEAP_MB ?? 192} MB, MALLOC_ARENA_MAX ${process.env.MALLOC_ARENA_MAX ?? 2}) — target < ${WORKER_RSS_TARGET_MB} MB: ${ok(workerHwm / 1024 < WORKER_RSS_TARGET_MB)}`,
+    `${mb(workerHwm)} (pid ${workerPid}: scripts/worker.sh, heap cap ${process.env.K8S_RU_WORKER_HEAP_MB ?? 192} MB, semi-space ${process.env.K8S_RU_WORKER_SEMI_SPACE_MB ?? 4} MB, MALLOC_ARENA_MAX ${process.env.MALLOC_ARENA_MAX ?? 2}) — target < ${WORKER_RSS_TARGET_MB} MB: ${ok(workerHwm / 1024 < WORKER_RSS_TARGET_MB)}`,
   );
   line('worker peak RSS during upgrade', `${mb(rss.peaks.worker ?? 0)} (VmRSS sampled every second)`);
   line('worker at its peak of cached workflows', peakWorkerStats());
