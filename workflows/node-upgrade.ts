@@ -89,8 +89,12 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   // before this waited for every report.)
   const unawaited = patched('unawaited-progress');
   let seq = 0;
+  // Every report says whether the node is cordoned: the parent drops a report overtaken by a newer
+  // one, and the newer one must not lose what the older said (a cordon followed at once by a drain).
+  let cordoned = false;
   const report = async (r: Omit<NodeReport, 'name'>) => {
-    const sent = parent.signal(nodeProgress, { name: node, ...r, ...(unawaited ? { seq: ++seq } : {}) });
+    if (r.cordoned !== undefined) cordoned = r.cordoned;
+    const sent = parent.signal(nodeProgress, { name: node, ...r, cordoned, ...(unawaited ? { seq: ++seq } : {}) });
     const final = r.step === 'done' || r.step === 'skipped' || r.step === 'restored' || r.step === 'failed';
     if (unawaited && !final) {
       sent.catch(() => undefined); // the parent is gone: nothing to tell it

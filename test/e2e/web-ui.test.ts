@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { startUpgrade } from '../../client/upgrades.js';
@@ -80,8 +81,15 @@ async function signalFromUi(name: string, input?: string): Promise<string[]> {
   await page.getByRole('menuitem', { name: 'Send a Signal' }).click();
   const dialog = page.getByRole('dialog', { name: 'Send a Signal' });
   await dialog.getByTestId('signal-select-button').click();
-  const offered = await dialog.getByRole('option').allInnerTexts();
-  await dialog.getByRole('option', { name: new RegExp(`^${name}\\b`) }).click();
+  // The list fills in once the UI has the workflow's metadata (a query the worker answers): wait for it.
+  const option = dialog.getByRole('option', { name: new RegExp(`^${name}\\b`) });
+  await option.waitFor({ timeout: 30_000 });
+  let offered: string[] = [];
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(200)) {
+    offered = await dialog.getByRole('option').allInnerTexts();
+    if (offered.length > 1 && offered.every((o) => /\S\s+\S/.test(o))) break; // names with their descriptions
+  }
+  await option.click();
   if (input) {
     await dialog.locator('[contenteditable="true"]').click();
     await page.keyboard.insertText(input);
@@ -137,6 +145,7 @@ describe('the Temporal Web UI of the dev server', () => {
     await page.getByRole('menuitem', { name: 'Send an Update' }).click();
     const updateDialog = page.getByRole('dialog', { name: 'Send an Update' });
     await updateDialog.getByTestId('update-select-button').click();
+    await updateDialog.getByRole('option', { name: /^skipNode\b/ }).waitFor({ timeout: 30_000 });
     const updates = await updateDialog.getByRole('option').allInnerTexts();
     for (const u of ['retryDrain', 'forceDrain', 'skipNode']) {
       assert.ok(
