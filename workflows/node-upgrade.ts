@@ -37,27 +37,23 @@ export interface NodeUpgradeInput {
 
 export type NodeOutcome = 'upgraded' | 'already-upgraded' | 'skipped' | 'aborted';
 
-const quick = proxyActivities<Activities>({
+const QUICK = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
-});
+} as const;
 /** Putting a node back is retried until it works (an API outage must not leave it cordoned). */
-const compensate = proxyActivities<Activities>({
+const COMPENSATE = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['Forbidden', 'NodeNotFound'] },
-});
+};
+const quick = proxyActivities<Activities>(QUICK);
+const compensate = proxyActivities<Activities>(COMPENSATE);
 
 // Reading, cordoning and restoring a node are single quick API calls: as local activities they run in
 // the worker within the workflow task, without a round trip to the server each. (Histories recorded
 // before this ran them as ordinary activities.)
-const quickLocal = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
-});
-const compensateLocal = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['Forbidden', 'NodeNotFound'] },
-});
+const quickLocal = proxyLocalActivities<Activities>(QUICK);
+const compensateLocal = proxyLocalActivities<Activities>(COMPENSATE);
 
 /** Raised inside the workflow only; never escapes it. */
 class Aborted extends Error {}

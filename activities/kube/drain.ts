@@ -37,6 +37,19 @@ const EVICTIONS_AT_ONCE = 10;
 
 const ref = (pod: V1Pod) => `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 
+/** Deletes a pod at once (grace period 0), bypassing budgets; a pod already gone is fine. */
+export async function deletePodNow(kube: Kube, pod: V1Pod): Promise<void> {
+  await kube.core
+    .deleteNamespacedPod({
+      name: pod.metadata?.name ?? '',
+      namespace: pod.metadata?.namespace ?? '',
+      gracePeriodSeconds: 0,
+    })
+    .catch((err: unknown) => {
+      if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `pod ${ref(pod)}`);
+    });
+}
+
 async function podsOn(kube: Kube, node: string): Promise<V1Pod[]> {
   const list = await call(kube, 'list', 'pods', () =>
     kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }),
@@ -138,15 +151,7 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
       // A forced drain does not wait out a stuck termination: it removes the pod at once.
       if (req.deletePods && !forcedNow.has(pod.metadata?.uid ?? '')) {
         hooks.checkCancelled?.();
-        await kube.core
-          .deleteNamespacedPod({
-            name: pod.metadata?.name ?? '',
-            namespace: pod.metadata?.namespace ?? '',
-            gracePeriodSeconds: 0,
-          })
-          .catch((err: unknown) => {
-            if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `pod ${ref(pod)}`);
-          });
+        await deletePodNow(kube, pod);
         forcedNow.add(pod.metadata?.uid ?? '');
       }
       blocked.push({ pod: ref(pod), reason: 'terminating', message: 'waiting for graceful termination' });
