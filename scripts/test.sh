@@ -24,6 +24,15 @@ else
 fi
 
 cleanup() {
+  local status=$?
+  # A failed run keeps what the simulated kubelets and the controllers said at the end (CI shows it).
+  if [[ $status -ne 0 && -n ${CLUSTER_STARTED:-} ]]; then
+    for log in "$K8S_RU_CLUSTER_DIR"/kwok/clusters/*/logs/{kwok-controller,kube-controller-manager}.log; do
+      [[ -f $log ]] || continue
+      echo "--- $(basename "$log"), errors and node changes (last 40)" >&2
+      grep -E '^E|level=ERROR|NotReady|Not-Ready|unreachable|Unknown' "$log" | tail -n 40 | cut -c1-300 >&2 || true
+    done
+  fi
   bash scripts/temporal-server.sh stop "$RUN/temporal" || true
   if [[ -n ${CLUSTER_STARTED:-} ]]; then npx tsx test/cluster/cli.ts down || true; fi
 }

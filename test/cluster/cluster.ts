@@ -28,14 +28,16 @@ export interface ClusterOptions {
   /** kwok-controller workers for pod stages, node stages and node leases each (default 4, kwok's own) */
   kwokParallelism: number;
   /**
-   * 0 (default): kwok keeps a Lease per node, as kubelets do. N > 0: no Leases; kwok refreshes each
+   * 0: kwok keeps a Lease per node, as kubelets do. N > 0 (default 10): no Leases; kwok refreshes each
    * node's status every N to 1.5 N seconds instead (the heartbeat of kubelets before Leases). kwok
    * v0.7.0's lease queue can stall for good when a node is deleted and registered again while its
    * Lease is being renewed (a duplicate entry blocks its heap), after which every node goes NotReady
-   * once its Lease expires: at 1,000 nodes replaced 99 at a time that happens; without Leases it cannot.
+   * once its Lease expires. Every upgrade here registers nodes again under their names, so that race
+   * is open at any size: it stopped a CI run at 6 nodes (every replaced node's pods NotReady, nginx
+   * never available again). Without Leases it cannot happen.
    * Without Leases the controller-manager's node startup grace period is raised to 10 N seconds too: a
    * node registered again under the same name inherits its predecessor's last heartbeat (up to 1.5 N s
-   * old), and the default 60 s would mark it, and its new pods, NotReady (kwok never readies them again).
+   * old), and the default 60 s could mark it, and its new pods, NotReady.
    */
   nodeHeartbeatSeconds: number;
 }
@@ -49,7 +51,7 @@ export function clusterOptions(overrides: Partial<ClusterOptions> = {}): Cluster
     layout: overrides.layout ?? { cluster: NAME, masters: 3, workers: 3, kubeletVersion: 'v1.11.9' },
     heartbeatFactor: overrides.heartbeatFactor ?? 1,
     kwokParallelism: overrides.kwokParallelism ?? 4,
-    nodeHeartbeatSeconds: overrides.nodeHeartbeatSeconds ?? 0,
+    nodeHeartbeatSeconds: overrides.nodeHeartbeatSeconds ?? 10,
   };
 }
 
