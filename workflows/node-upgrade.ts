@@ -37,6 +37,16 @@ export interface NodeUpgradeInput {
 
 export type NodeOutcome = 'upgraded' | 'already-upgraded' | 'skipped' | 'aborted';
 
+/**
+ * What a child returns: its outcome and its last report, which the parent applies as it learns the
+ * outcome (no signal and no workflow task of its own). A failure still reports by signal before the
+ * error. (Children recorded before this returned the outcome alone, after a signal.)
+ */
+export interface NodeResult {
+  outcome: NodeOutcome;
+  report?: NodeReport;
+}
+
 const QUICK = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
@@ -58,7 +68,13 @@ const compensateLocal = proxyLocalActivities<Activities>(COMPENSATE);
 /** Raised inside the workflow only; never escapes it. */
 class Aborted extends Error {}
 
-export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome> {
+export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome | NodeResult> {
+  const last: { inResult?: boolean; report?: NodeReport } = {};
+  const outcome = await upgrade(input, last);
+  return last.inResult ? { outcome, report: last.report } : outcome;
+}
+
+async function upgrade(input: NodeUpgradeInput, last: { inResult?: boolean; report?: NodeReport }) {
   const { cluster, node, toVersion, upgradeId, options } = input;
   let aborted = false;
   let decision: DrainDecision | undefined;
@@ -88,9 +104,15 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome>
   // Every report says whether the node is cordoned: the parent drops a report overtaken by a newer
   // one, and the newer one must not lose what the older said (a cordon followed at once by a drain).
   let cordoned = false;
+  last.inResult = patched('report-in-result');
   const report = async (r: Omit<NodeReport, 'name'>) => {
     if (r.cordoned !== undefined) cordoned = r.cordoned;
-    const sent = parent.signal(nodeProgress, { name: node, ...r, cordoned, ...(unawaited ? { seq: ++seq } : {}) });
+    const full = { name: node, ...r, cordoned, ...(unawaited ? { seq: ++seq } : {}) };
+    if (last.inResult && (r.step === 'done' || r.step === 'skipped' || r.step === 'restored')) {
+      last.report = full; // returned with the outcome
+      return;
+    }
+    const sent = parent.signal(nodeProgress, full);
     const final = r.step === 'done' || r.step === 'skipped' || r.step === 'restored' || r.step === 'failed';
     if (unawaited && !final) {
       sent.catch(() => undefined); // the parent is gone: nothing to tell it

@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ClusterRecord } from '../model/record.js';
-import type { UpgradeStatus } from '../model/status.js';
+import type { NodeReport, UpgradeStatus } from '../model/status.js';
 import type { UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import {
   abort,
@@ -165,26 +165,23 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     },
     { description: DESCRIPTIONS.abort },
   );
-  setHandler(
-    nodeProgress,
-    (report) => {
-      applyReport(st, report);
-      const blocked = blockedNodes();
-      if (blocked.length > 0 && st.phase === 'upgrading') {
-        st.phase = 'paused';
-        st.clusterStatus = 'UPDATE_PAUSED';
-      }
-      if (blocked.length > 0) {
-        st.pausedReason = `drain blocked on ${blocked.map((n) => n.name).join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`;
-      } else if (st.phase === 'paused' && !pauseReason) {
-        st.phase = 'upgrading';
-        st.clusterStatus = 'UPDATE_IN_PROGRESS';
-        st.pausedReason = undefined;
-      }
-      refresh();
-    },
-    { description: DESCRIPTIONS.nodeProgress },
-  );
+  const onReport = (report: NodeReport) => {
+    applyReport(st, report);
+    const blocked = blockedNodes();
+    if (blocked.length > 0 && st.phase === 'upgrading') {
+      st.phase = 'paused';
+      st.clusterStatus = 'UPDATE_PAUSED';
+    }
+    if (blocked.length > 0) {
+      st.pausedReason = `drain blocked on ${blocked.map((n) => n.name).join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`;
+    } else if (st.phase === 'paused' && !pauseReason) {
+      st.phase = 'upgrading';
+      st.clusterStatus = 'UPDATE_IN_PROGRESS';
+      st.pausedReason = undefined;
+    }
+    refresh();
+  };
+  setHandler(nodeProgress, onReport, { description: DESCRIPTIONS.nodeProgress });
 
   const mustBeBlocked = ({ node }: { node: string }) => {
     const n = st.nodes.find((x) => x.name === node);
@@ -301,7 +298,10 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
         ],
       });
       if (st.abortRequested) await child.signal(abortNode); // the abort came while it was starting
-      return await child.result();
+      const result = await child.result();
+      if (typeof result === 'string') return result; // a child that sent its last report as a signal
+      if (result.report) onReport(result.report);
+      return result.outcome;
     } finally {
       running.splice(running.indexOf(node), 1);
     }

@@ -9,6 +9,7 @@ interface Service {
   image: string;
   depends_on?: Record<string, { condition: string }>;
   environment?: Record<string, string>;
+  volumes?: string[];
   ports?: string[];
   healthcheck?: unknown;
 }
@@ -44,6 +45,17 @@ describe('docker-compose.temporal.yml', () => {
   it('registers the search attributes the workflow sets', () => {
     const setup = JSON.stringify(s['temporal-setup']);
     for (const sa of ['UpgradeCluster', 'UpgradeTargetVersion', 'UpgradePhase']) assert.ok(setup.includes(sa), sa);
+  });
+  it('gives the server the dynamic configuration the dev server runs with (eager activities)', () => {
+    const path = s.temporal?.environment?.DYNAMIC_CONFIG_FILE_PATH;
+    assert.ok(path, 'DYNAMIC_CONFIG_FILE_PATH is set');
+    const mount = (s.temporal?.volumes ?? []).find((v) => v.split(':')[1] === path);
+    assert.ok(mount, `a volume is mounted at ${path}`);
+    const source = fileURLToPath(new URL(`../../${mount.split(':')[0]}`, import.meta.url));
+    const config = parse(readFileSync(source, 'utf8')) as Record<string, { value: unknown }[]>;
+    assert.deepEqual(config['system.enableActivityEagerExecution'], [{ value: true }]);
+    const devServer = readFileSync(fileURLToPath(new URL('../../scripts/temporal-server.sh', import.meta.url)), 'utf8');
+    assert.match(devServer, /--dynamic-config-value system\.enableActivityEagerExecution=true/);
   });
   it('keeps the database on a named volume', () => {
     assert.ok('temporal-postgresql' in compose.volumes);
