@@ -57,11 +57,30 @@ async function podsOn(kube: Kube, node: string): Promise<V1Pod[]> {
   return list.items;
 }
 
-async function budgets(kube: Kube): Promise<V1PodDisruptionBudget[]> {
-  const list = await call(kube, 'list', 'poddisruptionbudgets', () =>
-    kube.policy.listPodDisruptionBudgetForAllNamespaces(),
-  );
-  return list.items;
+/** How long one read of the budgets serves every drain of the cluster. */
+export const BUDGETS_FRESH_MS = 1000;
+const budgetReads = new WeakMap<Kube, { at: number; read: Promise<V1PodDisruptionBudget[]> }>();
+
+/**
+ * Every budget of the cluster, to name the one behind a refused eviction. One read serves every drain
+ * this worker runs for BUDGETS_FRESH_MS: a batch of 99 drains, refused by budgets every round, would
+ * otherwise list them all 99 times a round, and hold 99 parsed copies (the worker's peak memory at
+ * 1,000 nodes). A failed read is not kept.
+ */
+export function sharedBudgets(kube: Kube, now = Date.now()): Promise<V1PodDisruptionBudget[]> {
+  const last = budgetReads.get(kube);
+  if (last && now - last.at < BUDGETS_FRESH_MS) return last.read;
+  const entry = {
+    at: now,
+    read: call(kube, 'list', 'poddisruptionbudgets', () => kube.policy.listPodDisruptionBudgetForAllNamespaces()).then(
+      (list) => list.items,
+    ),
+  };
+  budgetReads.set(kube, entry);
+  entry.read.catch(() => {
+    if (budgetReads.get(kube) === entry) budgetReads.delete(kube);
+  });
+  return entry.read;
 }
 
 /** One eviction (or deletion); returns the reason it is blocked, or undefined when it went through. */
@@ -112,10 +131,8 @@ async function remove(
 export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks): Promise<DrainResult> {
   const requested = new Set<string>(); // uids already evicted or deleted
   const forcedNow = new Set<string>(); // uids of terminating pods a forced drain removed at once
-  let budgetCache: V1PodDisruptionBudget[] | undefined;
-  const all = async () => (budgetCache ??= await budgets(kube));
+  const all = () => sharedBudgets(kube);
   for (;;) {
-    budgetCache = undefined;
     const plan = planDrain(await podsOn(kube, req.node), {
       deleteEmptyDirData: req.deleteEmptyDirData,
       force: req.force,
