@@ -23,6 +23,7 @@ import type { UpgradeOptions } from '../model/upgrade.js';
 import { surgeSnapshot } from '../model/surge.js';
 import { sameVersion } from '../model/versions.js';
 import { abortNode, DESCRIPTIONS, drainDecision, nodeProgress } from './control.js';
+import { FINISHED } from './progress.js';
 
 export interface NodeUpgradeInput {
   cluster: string;
@@ -68,13 +69,19 @@ const compensateLocal = proxyLocalActivities<Activities>(COMPENSATE);
 /** Raised inside the workflow only; never escapes it. */
 class Aborted extends Error {}
 
+/** Whether the last report rides in the result (patched 'report-in-result'), and that report. */
+interface LastReport {
+  inResult?: boolean;
+  report?: NodeReport;
+}
+
 export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeOutcome | NodeResult> {
-  const last: { inResult?: boolean; report?: NodeReport } = {};
+  const last: LastReport = {};
   const outcome = await upgrade(input, last);
   return last.inResult ? { outcome, report: last.report } : outcome;
 }
 
-async function upgrade(input: NodeUpgradeInput, last: { inResult?: boolean; report?: NodeReport }) {
+async function upgrade(input: NodeUpgradeInput, last: LastReport) {
   const { cluster, node, toVersion, upgradeId, options } = input;
   let aborted = false;
   let decision: DrainDecision | undefined;
@@ -108,12 +115,12 @@ async function upgrade(input: NodeUpgradeInput, last: { inResult?: boolean; repo
   const report = async (r: Omit<NodeReport, 'name'>) => {
     if (r.cordoned !== undefined) cordoned = r.cordoned;
     const full = { name: node, ...r, cordoned, ...(unawaited ? { seq: ++seq } : {}) };
-    if (last.inResult && (r.step === 'done' || r.step === 'skipped' || r.step === 'restored')) {
+    const final = r.step !== undefined && FINISHED.has(r.step);
+    if (last.inResult && final && r.step !== 'failed') {
       last.report = full; // returned with the outcome
       return;
     }
     const sent = parent.signal(nodeProgress, full);
-    const final = r.step === 'done' || r.step === 'skipped' || r.step === 'restored' || r.step === 'failed';
     if (unawaited && !final) {
       sent.catch(() => undefined); // the parent is gone: nothing to tell it
       return;

@@ -1,7 +1,8 @@
 /** Pure bookkeeping of the upgrade's status: applying node reports, counting, the UI's one-line summary. */
 import type { NodeReport, UpgradeStatus } from '../model/status.js';
 
-const FINISHED = new Set(['done', 'skipped', 'restored', 'failed']);
+/** The steps after which a node's child has ended. */
+export const FINISHED = new Set(['done', 'skipped', 'restored', 'failed']);
 
 /**
  * Applies a child's report. Children send reports without waiting for each to be delivered, so one may

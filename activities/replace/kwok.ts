@@ -16,7 +16,7 @@ import type { NodeSnapshot } from '../../model/kube.js';
 import { surgeSnapshot } from '../../model/surge.js';
 import { sameVersion } from '../../model/versions.js';
 import { classify, type Kube, statusCode } from '../kube/client.js';
-import { deletePodNow } from '../kube/drain.js';
+import { deletePodNow, podsOn } from '../kube/drain.js';
 import { CORDONED_BY, readNode } from '../kube/nodes.js';
 import type { ReplaceHooks, ReplaceResult } from './provider.js';
 
@@ -133,6 +133,5 @@ export async function retireWithKwok(kube: Kube, name: string, hooks: ReplaceHoo
     await hooks.sleep(50);
   }
   // The machine is gone, and so are its pods (DaemonSet pods): do not leave them for the pod GC's quarantine.
-  const left = await kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` });
-  for (const pod of left.items) await deletePodNow(kube, pod);
+  for (const pod of await podsOn(kube, name)) await deletePodNow(kube, pod);
 }
