@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.run/', 'dist/', 'test/fixtures/', 'test/cluster/kube/'] },
+  { ignores: ['node_modules/', '.run/', 'dist/', 'test/fixtures/', 'localcluster/kube/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

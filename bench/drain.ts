@@ -25,8 +25,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index.js';
 import { kubeFor } from '../activities/kube/client.js';
 import type { DrainResult } from '../model/kube.js';
-import { nodeManifest } from '../test/cluster/nodes.js';
-import { binaries, clusterOptions, down, kubeconfigPath, kubectl, up } from '../test/cluster/cluster.js';
+import { nodeManifest } from '../localcluster/nodes.js';
+import { binaries, clusterOptions, down, kubeconfigPath, kubectl, up } from '../localcluster/cluster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 5);

@@ -15,14 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { UpgradeStatus } from '../model/status.js';
-import { clusterOptions, down, kubeconfigPath, up } from '../test/cluster/cluster.js';
+import { clusterOptions, down, kubeconfigPath, up } from '../localcluster/cluster.js';
 import { createWorker, quietRuntime } from '../worker/worker.js';
 import { timeline } from './timeline.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nodesWanted = Number(process.argv[2] ?? 100);
 const REPLACE_S = 1; // test/fixtures/catalogue.yaml: replace.delaySeconds
-const GRACE_S = 6; // test/cluster/manifests/nginx.yaml: terminationGracePeriodSeconds
+const GRACE_S = 6; // localcluster/manifests/nginx.yaml: terminationGracePeriodSeconds
 const port = '7433';
 const temporalDir = join(root, '.run/bench/temporal');
 const cluster = clusterOptions({

@@ -23,7 +23,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/clien
 import { Client, Connection, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import type { UpgradeStatus } from '../model/status.js';
 import { batchSize } from '../model/batches.js';
-import { clusterOptions, componentPids, down, kubeconfigPath, kubectl, up } from '../test/cluster/cluster.js';
+import { clusterOptions, componentPids, down, kubeconfigPath, kubectl, up } from '../localcluster/cluster.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nodesWanted = Number(process.argv[2] ?? 1000);

@@ -14,8 +14,8 @@ import { nodeTable, clusterShow } from '../client/render.js';
 import { client, startUpgrade, upgradeId } from '../client/upgrades.js';
 import { watch } from '../client/watch.js';
 import { connectWorker, temporalSettings } from '../config/temporal.js';
-import { watchAvailability } from '../test/cluster/availability.js';
-import { clusterOptions, down, kubeconfigPath, up } from '../test/cluster/cluster.js';
+import { watchAvailability } from '../localcluster/availability.js';
+import { clusterOptions, down, kubeconfigPath, up } from '../localcluster/cluster.js';
 import { createWorker, quietRuntime } from '../worker/worker.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -34,7 +34,7 @@ cleanup() {
     done
   fi
   bash scripts/temporal-server.sh stop "$RUN/temporal" || true
-  if [[ -n ${CLUSTER_STARTED:-} ]]; then npx tsx test/cluster/cli.ts down || true; fi
+  if [[ -n ${CLUSTER_STARTED:-} ]]; then npx tsx localcluster/cli.ts down || true; fi
 }
 trap cleanup EXIT
 
@@ -50,7 +50,7 @@ fi
 export K8S_RU_CLUSTER_DIR=$RUN/cluster K8S_RU_APISERVER_PORT=${TEST_APISERVER_PORT:-32643}
 if printf '%s\n' "${files[@]}" | grep -qE '^test/(integration|e2e)/'; then
   CLUSTER_STARTED=1
-  npx tsx test/cluster/cli.ts up
+  npx tsx localcluster/cli.ts up
 fi
 
 node --import tsx --test --test-concurrency=1 --test-reporter=spec "${node_options[@]}" "${files[@]}"

@@ -12,7 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { forgetClients } from '../../activities/kube/client.js';
 import { cluster, closeHarness, freshCluster, harness, type Harness, nodes } from './support.js';
-import { kubectl } from '../cluster/cluster.js';
+import { kubectl } from '../../localcluster/cluster.js';
 
 let h: Harness;
 const fixture = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));

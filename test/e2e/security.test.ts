@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { forgetClients } from '../../activities/kube/client.js';
 import { recentLogs } from '../../worker/worker.js';
-import { RBAC, roleWithout, serviceAccountKubeconfig } from '../cluster/serviceaccount.js';
+import { RBAC, roleWithout, serviceAccountKubeconfig } from '../support/serviceaccount.js';
 import {
   cluster,
   closeHarness,

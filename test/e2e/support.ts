@@ -11,7 +11,7 @@ import { forgetClients, kubeFor, type Kube } from '../../activities/kube/client.
 import { nodeState } from '../../activities/kube/nodes.js';
 import type { NodeState } from '../../model/kube.js';
 import type { UpgradeRequest } from '../../model/upgrade.js';
-import { clusterOptions, kubeconfigPath, kubectl, seed } from '../cluster/cluster.js';
+import { clusterOptions, kubeconfigPath, kubectl, seed } from '../../localcluster/cluster.js';
 import { type Harness, uniqueQueue } from '../support/temporal.js';
 
 // The worker harness and status waits live in test/support/temporal.ts; e2e tests get them from here too.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import { watchAvailability } from '../cluster/availability.js';
+import { watchAvailability } from '../../localcluster/availability.js';
 import {
   closeHarness,
   freshCluster,

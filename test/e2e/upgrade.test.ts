@@ -13,7 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { readRecord } from '../../activities/record/store.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
-import { watchAvailability } from '../cluster/availability.js';
+import { watchAvailability } from '../../localcluster/availability.js';
 import {
   closeHarness,
   CLUSTER,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiException, type V1Pod } from '@kubernetes/client-node';
-import { seed } from '../cluster/cluster.js';
+import { seed } from '../../localcluster/cluster.js';
 import type { Kube } from '../../activities/kube/client.js';
 import { drainNode } from '../../activities/kube/drain.js';
 import { planDrain } from '../../activities/kube/drain-plan.js';

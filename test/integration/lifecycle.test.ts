@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { alive, clusterOptions, down, kubectl, livePids, up } from '../cluster/cluster.js';
+import { alive, clusterOptions, down, kubectl, livePids, up } from '../../localcluster/cluster.js';
 
 // Next to the shared test cluster (<repo>/.run/test/cluster2 by default), on its port + 100 (32743 by
 // default; 32943 with TEST_APISERVER_PORT=32843), or on $TEST_CLUSTER2_PORT: concurrent runs don't collide.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { planUpgrade } from '../../activities/kube/plan.js';
 import { DEFAULTS, type UpgradeOptions } from '../../model/upgrade.js';
-import { clusterOptions, seed } from '../cluster/cluster.js';
+import { clusterOptions, seed } from '../../localcluster/cluster.js';
 import { kube, MASTERS, WORKERS } from './support.js';
 
 const plan = (o: Partial<UpgradeOptions>) =>

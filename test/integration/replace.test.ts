@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
-import { seed } from '../cluster/cluster.js';
+import { seed } from '../../localcluster/cluster.js';
 import type { Kube } from '../../activities/kube/client.js';
 import { CONTROL_PLANE_LABEL, CORDONED_BY, readNode, snapshotOf } from '../../activities/kube/nodes.js';
 import { replaceWithKwok } from '../../activities/replace/kwok.js';

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type V1Pod, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { type Kube, kubeFor } from '../../activities/kube/client.js';
-import { nodeNames } from '../cluster/nodes.js';
-import { clusterOptions, kubeconfigPath } from '../cluster/cluster.js';
+import { nodeNames } from '../../localcluster/nodes.js';
+import { clusterOptions, kubeconfigPath } from '../../localcluster/cluster.js';
 
 process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
 process.env.K8S_RU_KUBECONFIG = kubeconfigPath(clusterOptions());

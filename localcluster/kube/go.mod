@@ -1,4 +1,4 @@
-module k8s-rolling-upgrade/test/cluster/kube
+module k8s-rolling-upgrade/localcluster/kube
 
 go 1.24.0
 

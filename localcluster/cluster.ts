@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type NodeLayout, clusterNodes } from './nodes.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = join(HERE, '..', '..');
+const ROOT = join(HERE, '..');
 const NAME = 'k8s-upgrade-test';
 
 export interface ClusterOptions {

@@ -1,4 +1,4 @@
-import { kwokNodeInfo } from '../../activities/replace/kwok.js';
+import { kwokNodeInfo } from '../activities/replace/kwok.js';
 
 /** The nodes of the seed's cluster, as kubelets would register them (names as in `openstack coe cluster show`). */
 

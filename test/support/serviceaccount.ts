@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { type ClusterOptions, kubeconfigPath, kubectl } from './cluster.js';
+import { type ClusterOptions, kubeconfigPath, kubectl } from '../../localcluster/cluster.js';
 
 export const RBAC = fileURLToPath(new URL('../../deploy/rbac.yaml', import.meta.url));
 
