@@ -19,6 +19,7 @@ import { replaceWithCommand } from './replace/command.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { validate } from './templates.js';
 import { sameVersion } from '../model/versions.js';
+import { Failure } from '../model/errors.js';
 
 const sleep = (ms: number) => Context.current().sleep(ms);
 const beat = (details: unknown) => Context.current().heartbeat(details);
@@ -65,7 +66,7 @@ export function createActivities() {
       if (!node)
         throw ApplicationFailure.nonRetryable(
           `node ${input.node} does not exist in cluster ${input.cluster}`,
-          'NodeNotFound',
+          Failure.NodeNotFound,
         );
       return { snapshot: snapshotOf(node), state: nodeState(node) };
     },
@@ -127,7 +128,7 @@ export function createActivities() {
       if (cluster.replace.provider !== 'kwok') {
         throw ApplicationFailure.nonRetryable(
           `cluster ${cluster.name}'s provider '${cluster.replace.provider}' cannot register new nodes (maxSurge)`,
-          'SurgeUnsupported',
+          Failure.SurgeUnsupported,
         );
       }
       const hooks = { heartbeat: beat, sleep, signal: Context.current().cancellationSignal };

@@ -1,9 +1,47 @@
 /**
- * One failure class per way an upgrade can be refused or fail. Each is an ApplicationFailure whose
- * `type` names it (the CLI and other callers match on the type) and whose details carry the facts.
- * Only `retryable` failures are retried by Temporal; the rest mean "an operator must change something".
+ * Every way an upgrade can be refused or fail, in one place. `Failure` names each failure type (the
+ * `type` of the ApplicationFailure: what callers, retry policies and tests match on); the classes below
+ * carry the facts of the failures raised with more than a message. Only retryable failures are retried
+ * by Temporal; the rest mean "an operator must change something".
  */
 import { ApplicationFailure } from '@temporalio/common';
+
+export const Failure = {
+  /** the catalogue file cannot be read or is malformed */
+  CatalogueError: 'CatalogueError',
+  /** no cluster of that name or uuid is in the catalogue */
+  UnknownCluster: 'UnknownCluster',
+  /** no cluster template of that name or uuid is in the catalogue */
+  UnknownTemplate: 'UnknownTemplate',
+  /** the template move breaks a rule (label keys, skew policy, downgrade, cluster busy) */
+  InvalidUpgrade: 'InvalidUpgrade',
+  /** the workflow input is malformed (it may come from `temporal workflow start --input`) */
+  InvalidInput: 'InvalidInput',
+  /** the cluster's API server does not answer */
+  ClusterUnreachable: 'ClusterUnreachable',
+  /** the API server refuses an action for lack of permission: the role must change */
+  Forbidden: 'Forbidden',
+  /** any other answer of the API server (5xx and 429 retried; other 4xx not) */
+  KubeApiError: 'KubeApiError',
+  /** the pre-flight gate found the cluster unhealthy: nothing was touched */
+  UnhealthyCluster: 'UnhealthyCluster',
+  /** the upgrade ended failed; its details carry the last status */
+  UpgradeFailed: 'UpgradeFailed',
+  /** an operator's update names a node that is not in the upgrade or not in the state it needs */
+  BadRequest: 'BadRequest',
+  /** the node to upgrade does not exist */
+  NodeNotFound: 'NodeNotFound',
+  /** a deleted node is still there (retried) */
+  NodeNotDeleted: 'NodeNotDeleted',
+  /** a replaced node was not Ready at the target version in time */
+  NodeNotReady: 'NodeNotReady',
+  /** the replacement command failed */
+  ReplaceFailed: 'ReplaceFailed',
+  /** maxSurge with a provider that cannot register new nodes */
+  SurgeUnsupported: 'SurgeUnsupported',
+} as const;
+
+export type FailureType = (typeof Failure)[keyof typeof Failure];
 
 /** Thrown when the catalogue file cannot be read or is malformed. */
 export class CatalogueError extends ApplicationFailure {
@@ -11,7 +49,7 @@ export class CatalogueError extends ApplicationFailure {
     readonly path: string,
     problem: string,
   ) {
-    super(`catalogue ${path}: ${problem}`, 'CatalogueError', true, [{ path, problem }]);
+    super(`catalogue ${path}: ${problem}`, Failure.CatalogueError, true, [{ path, problem }]);
   }
 }
 
@@ -21,9 +59,12 @@ export class UnknownClusterError extends ApplicationFailure {
     readonly cluster: string,
     known: string[],
   ) {
-    super(`unknown cluster "${cluster}"; the catalogue has: ${known.join(', ') || '(none)'}`, 'UnknownCluster', true, [
-      { cluster, known },
-    ]);
+    super(
+      `unknown cluster "${cluster}"; the catalogue has: ${known.join(', ') || '(none)'}`,
+      Failure.UnknownCluster,
+      true,
+      [{ cluster, known }],
+    );
   }
 }
 
@@ -35,7 +76,7 @@ export class UnknownTemplateError extends ApplicationFailure {
   ) {
     super(
       `unknown cluster template "${template}"; the catalogue has: ${known.join(', ') || '(none)'}`,
-      'UnknownTemplate',
+      Failure.UnknownTemplate,
       true,
       [{ template, known }],
     );
@@ -52,7 +93,7 @@ export class InvalidUpgradeError extends ApplicationFailure {
     super(
       `cannot upgrade cluster ${cluster} to template ${template}: ${violations.length} problem(s):\n` +
         violations.map((v) => `  - ${v}`).join('\n'),
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       true,
       [{ cluster, template, violations }],
     );
@@ -66,7 +107,7 @@ export class ClusterUnreachableError extends ApplicationFailure {
     cause: string,
     nonRetryable = false,
   ) {
-    super(`cannot reach the API server of cluster ${cluster}: ${cause}`, 'ClusterUnreachable', nonRetryable, [
+    super(`cannot reach the API server of cluster ${cluster}: ${cause}`, Failure.ClusterUnreachable, nonRetryable, [
       { cluster, cause },
     ]);
   }
@@ -79,6 +120,6 @@ export class ForbiddenError extends ApplicationFailure {
     readonly resource: string,
     message: string,
   ) {
-    super(`forbidden: cannot ${verb} ${resource}: ${message}`, 'Forbidden', true, [{ verb, resource }]);
+    super(`forbidden: cannot ${verb} ${resource}: ${message}`, Failure.Forbidden, true, [{ verb, resource }]);
   }
 }

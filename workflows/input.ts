@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { parseWindows } from './window.js';
 import { DEFAULTS, type UpgradeOptions, type UpgradeRequest } from '../model/upgrade.js';
+import { Failure } from '../model/errors.js';
 
 const KNOWN = new Set([
   'cluster',
@@ -27,7 +28,7 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw ApplicationFailure.nonRetryable(
       'invalid upgrade input: expected a JSON object like {"cluster": "...", "template": "..."}',
-      'InvalidInput',
+      Failure.InvalidInput,
     );
   }
   const r = raw as Record<string, unknown>;
@@ -105,7 +106,7 @@ export function checkRequest(raw: unknown): { request: UpgradeRequest; options: 
     }
   }
   if (problems.length > 0) {
-    throw ApplicationFailure.nonRetryable(`invalid upgrade input: ${problems.join('; ')}`, 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(`invalid upgrade input: ${problems.join('; ')}`, Failure.InvalidInput);
   }
   const request = r as unknown as UpgradeRequest;
   const options: UpgradeOptions = { ...DEFAULTS };

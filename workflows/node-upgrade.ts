@@ -24,6 +24,7 @@ import { surgeSnapshot } from '../model/surge.js';
 import { sameVersion } from '../model/versions.js';
 import { abortNode, DESCRIPTIONS, drainDecision, nodeProgress } from './control.js';
 import { FINISHED } from './progress.js';
+import { Failure } from '../model/errors.js';
 
 export interface NodeUpgradeInput {
   cluster: string;
@@ -55,7 +56,11 @@ const QUICK = {
 /** Putting a node back is retried until it works (an API outage must not leave it cordoned). */
 const COMPENSATE = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['Forbidden', 'NodeNotFound'] },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [Failure.Forbidden, Failure.NodeNotFound],
+  },
 };
 const quick = proxyActivities<Activities>(QUICK);
 const compensate = proxyActivities<Activities>(COMPENSATE);

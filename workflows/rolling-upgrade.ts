@@ -42,6 +42,7 @@ import { applyReport, details, recount } from './progress.js';
 import { workerBatchSize } from '../model/batches.js';
 import { describeTime, nextOpening, openWindow, parseWindows } from './window.js';
 import { searchAttributesOf } from './search.js';
+import { Failure } from '../model/errors.js';
 
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -185,12 +186,12 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
 
   const mustBeBlocked = ({ node }: { node: string }) => {
     const n = st.nodes.find((x) => x.name === node);
-    if (!n) throw ApplicationFailure.nonRetryable(`node "${node}" is not part of this upgrade`, 'BadRequest');
+    if (!n) throw ApplicationFailure.nonRetryable(`node "${node}" is not part of this upgrade`, Failure.BadRequest);
     if (n.step !== 'blocked') {
       const blocked = blockedNodes().map((x) => x.name);
       throw ApplicationFailure.nonRetryable(
         `node ${node} is not blocked (it is at step ${n.step}); blocked nodes: ${blocked.join(', ') || 'none'}`,
-        'BadRequest',
+        Failure.BadRequest,
       );
     }
   };
@@ -206,7 +207,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     validator: (req) => {
       mustBeBlocked(req);
       if (req.timeoutSeconds !== undefined && !(typeof req.timeoutSeconds === 'number' && req.timeoutSeconds > 0)) {
-        throw ApplicationFailure.nonRetryable('timeoutSeconds must be a number of seconds > 0', 'BadRequest');
+        throw ApplicationFailure.nonRetryable('timeoutSeconds must be a number of seconds > 0', Failure.BadRequest);
       }
     },
   });
@@ -372,7 +373,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
             .filter((c) => !c.ok)
             .map((c) => `${c.name}: ${c.detail}`)
             .join('; '),
-        'UnhealthyCluster',
+        Failure.UnhealthyCluster,
         st.lastGate,
       );
     }
@@ -444,7 +445,11 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     st.errors.push(message);
     refresh();
     await record({ status: 'UPDATE_FAILED', status_reason: `${message}; nodes: ${versions()}` });
-    throw ApplicationFailure.nonRetryable(`upgrade of ${request.cluster} failed: ${message}`, 'UpgradeFailed', st);
+    throw ApplicationFailure.nonRetryable(
+      `upgrade of ${request.cluster} failed: ${message}`,
+      Failure.UpgradeFailed,
+      st,
+    );
   }
   await finish();
   st.phase = 'completed';

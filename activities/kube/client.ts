@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { ClusterUnreachableError, ForbiddenError } from '../../model/errors.js';
+import { ClusterUnreachableError, Failure, ForbiddenError } from '../../model/errors.js';
 import { findCluster, loadCatalogue } from '../catalogue/load.js';
 
 export interface Kube {
@@ -106,8 +106,8 @@ export function classify(err: unknown, kube: Kube, verb: string, resource: strin
   if (code === undefined) return new ClusterUnreachableError(kube.cluster, apiMessage(err));
   const message = `${verb} ${resource} failed (HTTP ${code}): ${apiMessage(err)}`;
   return code >= 500 || code === 429
-    ? ApplicationFailure.retryable(message, 'KubeApiError')
-    : ApplicationFailure.nonRetryable(message, 'KubeApiError');
+    ? ApplicationFailure.retryable(message, Failure.KubeApiError)
+    : ApplicationFailure.nonRetryable(message, Failure.KubeApiError);
 }
 
 /** Runs one API call, classifying its failure. */

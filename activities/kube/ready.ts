@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sameVersion } from '../../model/versions.js';
 import type { Kube } from './client.js';
 import { nodeState, readNode } from './nodes.js';
+import { Failure } from '../../model/errors.js';
 
 export async function waitNodeReady(
   kube: Kube,
@@ -24,7 +25,7 @@ export async function waitNodeReady(
     if (Date.now() >= deadline) {
       throw ApplicationFailure.nonRetryable(
         `node ${name} was not Ready at ${targetVersion} within ${Math.round(timeoutMs / 1000)} s (last seen: ${last})`,
-        'NodeNotReady',
+        Failure.NodeNotReady,
       );
     }
     await hooks.sleep(500);

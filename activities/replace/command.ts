@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReplaceHooks, ReplaceResult } from './provider.js';
+import { Failure } from '../../model/errors.js';
 
 export async function replaceWithCommand(
   command: string,
@@ -42,7 +43,7 @@ export async function replaceWithCommand(
     if (code !== 0) {
       throw ApplicationFailure.nonRetryable(
         `replace command for node ${env.node} exited with ${code ?? 'a signal (timeout?)'}: ${tail.trim().split('\n').slice(-5).join(' | ')}`,
-        'ReplaceFailed',
+        Failure.ReplaceFailed,
       );
     }
     return { node: env.node, replaced: true, detail: `command exited 0` };

@@ -19,6 +19,7 @@ import { classify, type Kube, statusCode } from '../kube/client.js';
 import { deletePodNow, podsOn } from '../kube/drain.js';
 import { CORDONED_BY, readNode } from '../kube/nodes.js';
 import type { ReplaceHooks, ReplaceResult } from './provider.js';
+import { Failure } from '../../model/errors.js';
 
 /** What a simulated kubelet reports about itself. */
 export function kwokNodeInfo(kubeletVersion: string) {
@@ -77,7 +78,10 @@ export async function replaceWithKwok(
     const gone = Date.now() + 60_000;
     while (await readNode(kube, name)) {
       if (Date.now() > gone)
-        throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
+        throw ApplicationFailure.retryable(
+          `node ${name} was deleted but is still there after 60 s`,
+          Failure.NodeNotDeleted,
+        );
       hooks.heartbeat('waiting for the old node to go');
       await hooks.sleep(50);
     }
@@ -128,7 +132,10 @@ export async function retireWithKwok(kube: Kube, name: string, hooks: ReplaceHoo
   const gone = Date.now() + 60_000;
   while (await readNode(kube, name)) {
     if (Date.now() > gone)
-      throw ApplicationFailure.retryable(`node ${name} was deleted but is still there after 60 s`, 'NodeNotDeleted');
+      throw ApplicationFailure.retryable(
+        `node ${name} was deleted but is still there after 60 s`,
+        Failure.NodeNotDeleted,
+      );
     hooks.heartbeat(`waiting for node ${name} to go`);
     await hooks.sleep(50);
   }

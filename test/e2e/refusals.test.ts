@@ -13,6 +13,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { forgetClients } from '../../activities/kube/client.js';
 import { cluster, closeHarness, freshCluster, harness, type Harness, nodes } from './support.js';
 import { kubectl } from '../../localcluster/cluster.js';
+import { Failure } from '../../model/errors.js';
 
 let h: Harness;
 const fixture = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
@@ -65,25 +66,25 @@ async function refusal(input: object): Promise<ApplicationFailure> {
 
 describe('refused upgrades leave the cluster untouched', () => {
   const cases: [string, object, string, RegExp][] = [
-    ['an unknown cluster', { cluster: 'no-such-cluster' }, 'UnknownCluster', /unknown cluster "no-such-cluster"/],
+    ['an unknown cluster', { cluster: 'no-such-cluster' }, Failure.UnknownCluster, /unknown cluster "no-such-cluster"/],
     [
       'an unknown template',
       { template: 'no-such-template' },
-      'UnknownTemplate',
+      Failure.UnknownTemplate,
       /unknown cluster template "no-such-template"/,
     ],
     [
       'a label-key mismatch',
       { template: 'with-extra-label' },
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       /label keys differ: with-extra-label adds calico_tag/,
     ],
-    ['a downgrade', { template: 'downgrade' }, 'InvalidUpgrade', /downgrades are not supported/],
-    ['a two-minor jump', { template: 'two-minor-jump' }, 'InvalidUpgrade', /skips 1 minor version/],
+    ['a downgrade', { template: 'downgrade' }, Failure.InvalidUpgrade, /downgrades are not supported/],
+    ['a two-minor jump', { template: 'two-minor-jump' }, Failure.InvalidUpgrade, /skips 1 minor version/],
     [
       'an unreachable API server',
       { cluster: 'unreachable-cluster' },
-      'ClusterUnreachable',
+      Failure.ClusterUnreachable,
       /cannot reach the API server of cluster unreachable-cluster/,
     ],
   ];
@@ -112,7 +113,7 @@ describe('refused upgrades leave the cluster untouched', () => {
     };
     kubectl(cluster, ['apply', '-f', '-'], JSON.stringify(deployment));
     const f = await refusal({});
-    assert.equal(f.type, 'UnhealthyCluster');
+    assert.equal(f.type, Failure.UnhealthyCluster);
     assert.match(
       f.message,
       /refusing to start the upgrade: workloads: deployment default\/never-scheduled 0\/1 available/,

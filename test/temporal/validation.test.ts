@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { closeHarness, harness, type Harness, uniqueQueue } from '../support/temporal.js';
+import { Failure } from '../../model/errors.js';
 
 process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
 process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-state-'));
@@ -46,7 +47,7 @@ describe('rollingUpgrade validation on the dev server', () => {
   it("accepts the seed's move v1.11.9 → v1.12.7 (and goes on to the cluster)", async () => {
     const workflowId = uniqueQueue('validate');
     const f = await failure({ cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403' }, workflowId);
-    assert.equal(f.type, 'ClusterUnreachable');
+    assert.equal(f.type, Failure.ClusterUnreachable);
     assert.match(f.message, /its kubeconfig \/nonexistent\/kubeconfig does not exist/);
     const status = await h.client.workflow
       .getHandle(workflowId)
@@ -58,56 +59,56 @@ describe('rollingUpgrade validation on the dev server', () => {
     [
       'an extra label key',
       { cluster: 'k8s-upgrade-test', template: 'with-extra-label' },
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       /adds calico_tag/,
     ],
     [
       'a missing label key',
       { cluster: 'k8s-upgrade-test', template: 'with-missing-label' },
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       /lacks etcd_volume_size/,
     ],
     [
       'a downgrade',
       { cluster: 'k8s-upgrade-test', template: 'downgrade' },
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       /downgrades are not supported/,
     ],
     [
       'a two-minor jump',
       { cluster: 'k8s-upgrade-test', template: 'two-minor-jump' },
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       /skips 1 minor/,
     ],
     [
       'an unknown template',
       { cluster: 'k8s-upgrade-test', template: 'nope' },
-      'UnknownTemplate',
+      Failure.UnknownTemplate,
       /unknown cluster template "nope"/,
     ],
     [
       'an unknown cluster',
       { cluster: 'nope', template: 'downgrade' },
-      'UnknownCluster',
+      Failure.UnknownCluster,
       /unknown cluster "nope"; the catalogue has: k8s-upgrade-test/,
     ],
     [
       'a cluster mid-upgrade',
       { cluster: 'busy-cluster', template: 'kubernetes-v1.12.7-prod-20190403' },
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       /UPDATE_IN_PROGRESS/,
     ],
-    ['input without a template', { cluster: 'k8s-upgrade-test' }, 'InvalidInput', /"template" .* is required/],
+    ['input without a template', { cluster: 'k8s-upgrade-test' }, Failure.InvalidInput, /"template" .* is required/],
     [
       'maxSurge with a provider that upgrades in place',
       { cluster: 'in-place-cluster', template: 'kubernetes-v1.12.7-prod-20190403', maxSurge: 1 },
-      'InvalidUpgrade',
+      Failure.InvalidUpgrade,
       /maxSurge needs a provider that registers new nodes \(kwok\); cluster in-place-cluster uses 'command'/,
     ],
     [
       'a negative maxSurge',
       { cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403', maxSurge: -1 },
-      'InvalidInput',
+      Failure.InvalidInput,
       /"maxSurge" must be a whole number >= 0/,
     ],
   ];
