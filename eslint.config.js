@@ -1,5 +1,6 @@
 // Lint: typescript-eslint's type-aware rules (no floating promises: an unawaited activity or signal is
-// a bug), and no Node built-ins in anything the workflow bundle imports (workflows must stay deterministic).
+// a bug), no Node built-ins in anything the workflow bundle imports (workflows must stay deterministic),
+// and no cluster access from the CLI (it talks to Temporal only; workers reach the clusters).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -32,6 +33,31 @@ export default tseslint.config(
             {
               group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client', '@kubernetes/client-node'],
               message: 'workflow code only imports @temporalio/workflow and @temporalio/common',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/activities/kube/*',
+                '**/activities/replace/*',
+                '**/activities/record/*',
+                '**/activities/templates.js',
+                '**/activities/index.js',
+                '**/activities/deps.js',
+                '@kubernetes/client-node',
+              ],
+              message:
+                'the CLI talks to Temporal only: what needs a cluster or its record runs on a worker (workflows/upgrade-plan)',
             },
           ],
         },

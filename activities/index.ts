@@ -1,5 +1,6 @@
 /**
- * Every activity the worker registers, as thin wrappers that give the domain code its heartbeats and
+ * Every activity the worker registers, as thin wrappers that give the domain code its dependencies
+ * (catalogue, API clients, records: given once, at worker start), its heartbeats and
  * cancellation-aware sleeps. Workflows import this module only as a type. All are idempotent.
  */
 import { Context } from '@temporalio/activity';
@@ -7,14 +8,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterRecord } from '../model/record.js';
 import type { NodeSnapshot, NodeState } from '../model/kube.js';
 import type { UpgradeOptions, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
-import { findCluster, loadCatalogue } from './catalogue/load.js';
-import { kubeFor } from './kube/client.js';
+import { findCluster } from './catalogue/load.js';
+import type { ActivityDeps } from './deps.js';
 import { drainNode, type DrainRequest } from './kube/drain.js';
 import { gateUntilHealthy, type GateRequest } from './kube/health.js';
 import { cordon, listNodes, nodeState, readNode, restore, snapshotOf } from './kube/nodes.js';
 import { planUpgrade } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
-import { readRecord, writeRecord } from './record/store.js';
 import { replaceWithCommand } from './replace/command.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { validate } from './templates.js';
@@ -24,16 +24,22 @@ import { Failure } from '../model/errors.js';
 const sleep = (ms: number) => Context.current().sleep(ms);
 const beat = (details: unknown) => Context.current().heartbeat(details);
 
-export function createActivities() {
+export function createActivities({ catalogue, kube: kubeFor, records }: ActivityDeps) {
   return {
     /** Checks the requested template move against the catalogue and the cluster's record. */
     async validateUpgrade(request: UpgradeRequest): Promise<ValidatedUpgrade> {
-      return validate(request);
+      return validate(request, catalogue(), records);
+    },
+
+    /** The records of the named clusters (what `status` and `clusters` show when no upgrade runs). */
+    async readClusterRecords(clusters: string[]): Promise<ClusterRecord[]> {
+      const cat = catalogue();
+      return clusters.map((name) => records.read(cat, findCluster(cat, name)));
     },
 
     /** The pre-flight report: node order, budgets' headroom, warnings, estimate. Reads only. */
     async planUpgrade(input: { cluster: string; fromVersion: string; toVersion: string; options: UpgradeOptions }) {
-      const cluster = findCluster(loadCatalogue(), input.cluster);
+      const cluster = findCluster(catalogue(), input.cluster);
       const replaceSeconds = cluster.replace.provider === 'kwok' ? cluster.replace.delaySeconds : 120;
       return await planUpgrade(
         kubeFor(input.cluster),
@@ -91,7 +97,7 @@ export function createActivities() {
 
     /** Replaces the node by its cluster's provider; a node already at the target version is left alone. */
     async replaceNode(input: { cluster: string; snapshot: NodeSnapshot; targetVersion: string; upgradeId: string }) {
-      const cluster = findCluster(loadCatalogue(), input.cluster);
+      const cluster = findCluster(catalogue(), input.cluster);
       const kube = kubeFor(input.cluster);
       const ctx = Context.current();
       const hooks = { heartbeat: beat, sleep, signal: ctx.cancellationSignal };
@@ -124,7 +130,7 @@ export function createActivities() {
 
     /** maxSurge: registers a new node at the target version in place of `snapshot`'s (kwok provider). */
     async surgeNode(input: { cluster: string; snapshot: NodeSnapshot; targetVersion: string; upgradeId: string }) {
-      const cluster = findCluster(loadCatalogue(), input.cluster);
+      const cluster = findCluster(catalogue(), input.cluster);
       if (cluster.replace.provider !== 'kwok') {
         throw ApplicationFailure.nonRetryable(
           `cluster ${cluster.name}'s provider '${cluster.replace.provider}' cannot register new nodes (maxSurge)`,
@@ -160,14 +166,13 @@ export function createActivities() {
       cluster: string;
       patch: Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>>;
     }): Promise<ClusterRecord> {
-      const catalogue = loadCatalogue();
-      const cluster = findCluster(catalogue, input.cluster);
+      const cat = catalogue();
       const record: ClusterRecord = {
-        ...readRecord(catalogue, cluster),
+        ...records.read(cat, findCluster(cat, input.cluster)),
         ...input.patch,
         updated_at: new Date().toISOString(),
       };
-      writeRecord(record);
+      records.write(record);
       return record;
     },
   };

@@ -4,13 +4,13 @@
  * a cluster that is not in the middle of (or broken by) another change. Every rule is checked and every
  * violation reported at once.
  */
-import type { ClusterTemplate } from '../model/catalogue.js';
+import type { Catalogue, ClusterTemplate } from '../model/catalogue.js';
 import { InvalidUpgradeError } from '../model/errors.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import { compareVersions, parseVersion } from '../model/versions.js';
-import { findCluster, findTemplate, loadCatalogue } from './catalogue/load.js';
-import { readRecord } from './record/store.js';
+import { findCluster, findTemplate } from './catalogue/load.js';
+import type { RecordStore } from './record/store.js';
 
 /** Cluster states an upgrade may start from. An aborted upgrade left every node schedulable. */
 const STARTABLE = /_COMPLETE$|^UPDATE_ABORTED$/;
@@ -91,12 +91,11 @@ export function upgradeViolations(
   return out;
 }
 
-/** Looks the move up in the catalogue and checks it. */
-export function validate(request: UpgradeRequest): ValidatedUpgrade {
-  const catalogue = loadCatalogue();
+/** Looks the move up in the catalogue and the cluster's record, and checks it. */
+export function validate(request: UpgradeRequest, catalogue: Catalogue, records: RecordStore): ValidatedUpgrade {
   const cluster = findCluster(catalogue, request.cluster);
   const target = findTemplate(catalogue, request.template);
-  const record = readRecord(catalogue, cluster);
+  const record = records.read(catalogue, cluster);
   const current = findTemplate(catalogue, record.template);
   const violations = upgradeViolations(record, current, target, request.allowSkew ?? false);
   if ((request.maxSurge ?? 0) > 0 && cluster.replace.provider !== 'kwok') {

@@ -1,14 +1,17 @@
 /** The CLI: `k8s-rolling-upgrade <command>` (or `npm run cli -- <command>`). Commands live in ./commands. */
 import { Command } from 'commander';
-import { connectionFlags } from '../config/flags.js';
+import { catalogueOption, connectionFlags, taskQueueOption } from '../config/flags.js';
 import { catalogueCommands } from './commands/catalogue.js';
 import { scheduleCommands } from './commands/schedule.js';
 import { upgradeCommands } from './commands/upgrade.js';
 
-const program = new Command('k8s-rolling-upgrade')
-  .description('Rolling Kubernetes upgrades of live clusters, as durable Temporal workflows')
-  .showHelpAfterError();
-connectionFlags(program);
+const program = connectionFlags(
+  new Command('k8s-rolling-upgrade')
+    .description('Rolling Kubernetes upgrades of live clusters, as durable Temporal workflows')
+    .showHelpAfterError(),
+)
+  .addOption(taskQueueOption())
+  .addOption(catalogueOption());
 
 catalogueCommands(program);
 upgradeCommands(program);

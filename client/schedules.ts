@@ -5,7 +5,7 @@
  * outside them.
  */
 import { type Client, ScheduleOverlapPolicy, type DayOfWeek } from '@temporalio/client';
-import { TASK_QUEUE } from '../config/temporal.js';
+import { DEFAULT_TASK_QUEUE } from '../config/temporal.js';
 import type { UpgradeRequest } from '../model/upgrade.js';
 import { parseWindows } from '../workflows/window.js';
 
@@ -16,7 +16,7 @@ export const scheduleId = (cluster: string) => `upgrade-${cluster}-schedule`;
 export async function createSchedule(
   c: Client,
   request: UpgradeRequest & { windows: string[] },
-  taskQueue = TASK_QUEUE,
+  taskQueue = DEFAULT_TASK_QUEUE,
 ) {
   const windows = parseWindows(request.windows);
   if (windows.length === 0) throw new Error('a scheduled upgrade needs at least one --window');

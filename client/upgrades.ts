@@ -1,47 +1,77 @@
-/** Finding and starting a cluster's upgrade on Temporal. One running upgrade per cluster: its id says which. */
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { connectClient, TASK_QUEUE, type TemporalSettings, temporalSettings } from '../config/temporal.js';
-import { findCluster, loadCatalogue } from '../activities/catalogue/load.js';
-import { readRecord } from '../activities/record/store.js';
-import { validate } from '../activities/templates.js';
+/**
+ * The CLI's side of Temporal: finding and starting a cluster's upgrade (one running upgrade per
+ * cluster: its id says which), and asking the workers the read-only questions (check, plan, records)
+ * that need the cluster or its record, through the short workflows of workflows/upgrade-plan/.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { TimeoutFailure } from '@temporalio/common';
+import { connectClient, DEFAULT_TASK_QUEUE, type TemporalSettings } from '../config/temporal.js';
 import { UpgradeCluster } from '../model/search.js';
+import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeStatus } from '../model/status.js';
-import type { UpgradeRequest } from '../model/upgrade.js';
+import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 
 export const upgradeId = (cluster: string) => `upgrade-${cluster}`;
 
-/**
- * The id of the cluster's latest upgrade: the one its record names (a scheduled upgrade's id carries
- * the schedule's timestamp), else `upgrade-<cluster>`.
- */
-export function latestUpgradeId(cluster: string): string {
-  try {
-    const catalogue = loadCatalogue();
-    return readRecord(catalogue, findCluster(catalogue, cluster)).workflow_id ?? upgradeId(cluster);
-  } catch {
-    return upgradeId(cluster);
-  }
-}
+/** How long the CLI waits for a worker to answer a question. */
+const ANSWER_TIMEOUT = '2 minutes';
 
-/** "v1.11.9 → v1.12.7" from the catalogue, for the UI's summary; undefined when the move is not valid. */
-function fromTo(request: UpgradeRequest): string | undefined {
-  try {
-    const v = validate(request);
-    return `${v.fromVersion} → ${v.toVersion}`;
-  } catch {
-    return undefined;
-  }
-}
-
-export async function client(overrides: Partial<TemporalSettings> = {}): Promise<Client> {
-  const settings = temporalSettings(overrides);
+export async function client(settings: TemporalSettings): Promise<Client> {
   const connection = await connectClient(settings);
   return new Client({ connection, namespace: settings.namespace });
 }
 
-export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue = TASK_QUEUE) {
+/** The message at the bottom of a failure's cause chain (the activity's or the workflow's own). */
+function rootMessage(err: Error): string {
+  let e: Error = err;
+  while (e.cause instanceof Error) e = e.cause;
+  return e.message;
+}
+
+/** Runs one of the short read-only workflows on the workers and returns its answer. */
+async function ask<T>(c: Client, taskQueue: string, workflowType: string, id: string, args: unknown[]): Promise<T> {
+  try {
+    return (await c.workflow.execute(workflowType, {
+      taskQueue,
+      workflowId: `${id}-${randomUUID().slice(0, 8)}`,
+      args,
+      workflowExecutionTimeout: ANSWER_TIMEOUT,
+    })) as T;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure) {
+      throw new Error(
+        `no worker answered on task queue ${taskQueue} within ${ANSWER_TIMEOUT}: is one running (\`npm run worker\`) on that queue?`,
+      );
+    }
+    if (err instanceof WorkflowFailedError) throw new Error(rootMessage(err));
+    throw err;
+  }
+}
+
+/** The move checked by a worker against the catalogue and the cluster's record; throws the violations. */
+export const checkUpgrade = (c: Client, request: UpgradeRequest, taskQueue = DEFAULT_TASK_QUEUE) =>
+  ask<ValidatedUpgrade>(c, taskQueue, 'upgradeCheck', `check-${request.cluster}`, [request]);
+
+/** The move checked, and the pre-flight report of the cluster as it is now (touches nothing). */
+export const planUpgrade = (c: Client, request: UpgradeRequest, taskQueue = DEFAULT_TASK_QUEUE) =>
+  ask<{ validated: ValidatedUpgrade; plan: UpgradePlan }>(c, taskQueue, 'upgradePlan', `plan-${request.cluster}`, [
+    request,
+  ]);
+
+/** The clusters' records as the workers keep them. */
+export const clusterRecords = (c: Client, clusters: string[], taskQueue = DEFAULT_TASK_QUEUE) =>
+  ask<ClusterRecord[]>(c, taskQueue, 'clusterRecords', 'records', [clusters]);
+
+/** Checks the move on a worker (nothing starts when it is refused), then starts the upgrade. */
+export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue = DEFAULT_TASK_QUEUE) {
+  const v = await checkUpgrade(c, request, taskQueue);
   const workflowId = upgradeId(request.cluster);
-  const versions = fromTo(request);
   try {
     return await c.workflow.start('rollingUpgrade', {
       taskQueue,
@@ -50,7 +80,7 @@ export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue
       workflowIdConflictPolicy: 'FAIL',
       // Listable at once (the workflow keeps phase and target version up to date itself).
       typedSearchAttributes: [{ key: UpgradeCluster, value: request.cluster }],
-      staticSummary: `Upgrade ${request.cluster} to ${request.template}${versions ? ` (${versions})` : ''}`,
+      staticSummary: `Upgrade ${request.cluster} to ${request.template} (${v.fromVersion} → ${v.toVersion})`,
       staticDetails: `Rolling upgrade of cluster **${request.cluster}** to template **${request.template}**: control plane first, then workers.`,
     });
   } catch (err) {
@@ -64,10 +94,26 @@ export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue
   }
 }
 
+/**
+ * The id of the cluster's latest upgrade, from Temporal's list of upgrades tagged with the cluster:
+ * the running one, else the last started (a scheduled upgrade's id carries the schedule's
+ * timestamp); `upgrade-<cluster>` when none is listed (yet).
+ */
+export async function latestUpgradeId(c: Client, cluster: string): Promise<string> {
+  let latest: { id: string; start: number } | undefined;
+  const query = `WorkflowType = "rollingUpgrade" AND ${UpgradeCluster.name} = "${cluster.replaceAll('"', '\\"')}"`;
+  for await (const w of c.workflow.list({ query, pageSize: 100 })) {
+    if (w.status.name === 'RUNNING') return w.workflowId;
+    const start = w.startTime.getTime();
+    if (!latest || start > latest.start) latest = { id: w.workflowId, start };
+  }
+  return latest?.id ?? upgradeId(cluster);
+}
+
 /** The upgrade's status, or undefined when the cluster was never upgraded through this namespace. */
-export async function queryStatus(c: Client, cluster: string): Promise<UpgradeStatus | undefined> {
+export async function queryStatus(c: Client, cluster: string, id?: string): Promise<UpgradeStatus | undefined> {
   try {
-    return await c.workflow.getHandle(latestUpgradeId(cluster)).query<UpgradeStatus>('status');
+    return await c.workflow.getHandle(id ?? (await latestUpgradeId(c, cluster))).query<UpgradeStatus>('status');
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
@@ -76,7 +122,7 @@ export async function queryStatus(c: Client, cluster: string): Promise<UpgradeSt
 
 /** The running upgrade's handle; a clear error when none runs. */
 export async function runningUpgrade(c: Client, cluster: string) {
-  const handle = c.workflow.getHandle(latestUpgradeId(cluster));
+  const handle = c.workflow.getHandle(await latestUpgradeId(c, cluster));
   try {
     const d = await handle.describe();
     if (d.status.name !== 'RUNNING') {

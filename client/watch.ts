@@ -11,11 +11,14 @@ import { latestUpgradeId, queryStatus } from './upgrades.js';
 
 const ENDED = ['completed', 'aborted', 'failed'];
 
+/** Follows upgrade `id`, by default the cluster's latest. */
 export async function watch(
   c: Client,
   cluster: string,
   out: NodeJS.WriteStream = process.stdout,
+  id?: string,
 ): Promise<UpgradeStatus | undefined> {
+  const workflowId = id ?? (await latestUpgradeId(c, cluster));
   const bars = new cliProgress.MultiBar(
     {
       format: ' {bar} {value}/{total} nodes | {phase} {current}',
@@ -36,7 +39,7 @@ export async function watch(
     for (;;) {
       let s: UpgradeStatus | undefined;
       try {
-        s = await queryStatus(c, cluster);
+        s = await queryStatus(c, cluster, workflowId);
       } catch {
         s = undefined; // the worker may be restarting: keep watching
       }
@@ -59,11 +62,11 @@ export async function watch(
         if (ENDED.includes(s.phase)) return s;
       }
       const d = await c.workflow
-        .getHandle(latestUpgradeId(cluster))
+        .getHandle(workflowId)
         .describe()
         .catch(() => undefined);
       if (d && d.status.name !== 'RUNNING' && (!s || !ENDED.includes(s.phase))) {
-        return await queryStatus(c, cluster).catch(() => last);
+        return await queryStatus(c, cluster, workflowId).catch(() => last);
       }
       await sleep(500);
     }

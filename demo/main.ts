@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { findCluster, findTemplate, loadCatalogue } from '../activities/catalogue/load.js';
-import { readRecord } from '../activities/record/store.js';
+import { DEFAULT_CATALOGUE, findCluster, findTemplate, loadCatalogue } from '../activities/catalogue/load.js';
+import { recordStore } from '../activities/record/store.js';
+import { kubeClients } from '../activities/kube/client.js';
+import type { Catalogue } from '../model/catalogue.js';
 import { nodeTable, clusterShow } from '../client/render.js';
 import { client, startUpgrade, upgradeId } from '../client/upgrades.js';
 import { watch } from '../client/watch.js';
@@ -22,15 +24,25 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const CLUSTER = 'k8s-upgrade-test';
 const TEMPLATE = 'kubernetes-v1.12.7-prod-20190403';
 const temporalDir = `${root}.run/demo/temporal`;
-process.env.K8S_RU_STATE_DIR = `${root}.run/demo/state`;
-rmSync(process.env.K8S_RU_STATE_DIR, { recursive: true, force: true });
+const stateDir = `${root}.run/demo/state`;
+rmSync(stateDir, { recursive: true, force: true });
 
 const step = (text: string) => console.log(`\n== ${text}`);
 const script = `${root}scripts/temporal-server.sh`;
 const cluster = clusterOptions();
-process.env.K8S_RU_KUBECONFIG = kubeconfigPath(cluster);
 const temporalPort = process.env.TEMPORAL_PORT ?? '7233';
-process.env.TEMPORAL_ADDRESS ??= `127.0.0.1:${temporalPort}`;
+// The dev server started below, unless TEMPORAL_ADDRESS (or a profile) names another.
+const settings = temporalSettings(process.env.TEMPORAL_ADDRESS ? {} : { address: `127.0.0.1:${temporalPort}` });
+
+/** The shipped catalogue, its cluster pointed at the local cluster started below. */
+function catalogue(): Catalogue {
+  const shipped = loadCatalogue(DEFAULT_CATALOGUE);
+  const local = (c: Catalogue['clusters'][number]) =>
+    c.name === CLUSTER ? { ...c, kubeconfig: kubeconfigPath(cluster) } : c;
+  return { ...shipped, clusters: shipped.clusters.map(local) };
+}
+const clients = kubeClients(catalogue);
+const records = recordStore(stateDir);
 
 quietRuntime('WARN');
 let stopWorker = async () => undefined as void;
@@ -45,13 +57,17 @@ try {
   await up(cluster);
 
   step('worker on task queue k8s-rolling-upgrade');
-  const settings = temporalSettings();
   const connection = await connectWorker(settings);
-  const worker = await createWorker(connection, settings.namespace);
+  const worker = await createWorker({
+    connection,
+    namespace: settings.namespace,
+    deps: { catalogue, kube: (name) => clients.kube(name), records },
+  });
   const running = worker.run();
   stopWorker = async () => {
     worker.shutdown();
     await running;
+    clients.close();
     await connection.close();
   };
 
@@ -65,14 +81,14 @@ try {
   });
 
   step(`openstack coe cluster upgrade ${CLUSTER} ${TEMPLATE}  (workflow ${upgradeId(CLUSTER)})`);
-  const c = await client();
+  const c = await client(settings);
   await startUpgrade(c, { cluster: CLUSTER, template: TEMPLATE, soakSeconds: 1 });
   const final = await watch(c, CLUSTER);
   await availability.stop();
 
   step(`openstack coe cluster show ${CLUSTER}`);
-  const cat = loadCatalogue();
-  const record = readRecord(cat, findCluster(cat, CLUSTER));
+  const cat = catalogue();
+  const record = records.read(cat, findCluster(cat, CLUSTER));
   console.log(clusterShow(findCluster(cat, CLUSTER), findTemplate(cat, record.template), record, final));
   if (final) console.log(nodeTable(final.nodes));
   console.log(`\navailability: ${availability.checks} checks, ${availability.failed} failed`);

@@ -1,45 +1,76 @@
 /**
- * The worker process: `npm run worker -- [--workflow-bundle FILE] [--address …] [--namespace …]
- * [--tls-ca …] [--tls-cert …] [--tls-key …] [--api-key …]`; each connection flag overrides its
- * TEMPORAL_* environment variable (see README).
+ * The worker process: `npm run worker -- [options]` (`--help` lists them). Every setting is read once,
+ * here, from its flag or its variable (the flag wins), and handed to the worker and its activities.
+ * The Temporal connection comes from the connection flags, TEMPORAL_* variables and the profile.
  */
 import { existsSync } from 'node:fs';
-import { Command } from 'commander';
-import { connectionFlags } from '../config/flags.js';
+import { Command, Option } from 'commander';
+import { workerDeps } from '../activities/deps.js';
+import { DEFAULT_STATE_DIR } from '../activities/record/store.js';
+import { catalogueOption, connectionFlags, connectionOptions, taskQueueOption } from '../config/flags.js';
 import { connectWorker, temporalSettings } from '../config/temporal.js';
 import { requireSearchAttributes } from './search-attributes.js';
 import { workerStats } from './stats.js';
 import { createWorker, quietRuntime } from './worker.js';
 
-const program = connectionFlags(
-  new Command('k8s-rolling-upgrade-worker')
-    .description('the k8s-rolling-upgrade worker')
-    .option(
+interface WorkerFlags {
+  taskQueue: string;
+  catalogue: string;
+  stateDir: string;
+  workflowBundle?: string;
+  statsEvery?: string;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').description('the k8s-rolling-upgrade worker'))
+  .addOption(taskQueueOption())
+  .addOption(catalogueOption())
+  .addOption(
+    new Option('--state-dir <dir>', 'where cluster records are kept (shared by workers of the same clusters)')
+      .env('K8S_RU_STATE_DIR')
+      .default(DEFAULT_STATE_DIR, '.run/state'),
+  )
+  .addOption(
+    new Option(
       '--workflow-bundle <file>',
-      'workflow code bundled ahead by `npm run bundle` (else bundled at start) [env K8S_RU_WORKFLOW_BUNDLE]',
-      process.env.K8S_RU_WORKFLOW_BUNDLE,
-    )
-    .option(
-      '--stats-every <seconds>',
-      'print cached workflows, running activities and memory every so often [env K8S_RU_WORKER_STATS_EVERY]',
-      process.env.K8S_RU_WORKER_STATS_EVERY,
+      'workflow code bundled ahead by `npm run bundle` (else bundled at start)',
+    ).env('K8S_RU_WORKFLOW_BUNDLE'),
+  )
+  .addOption(
+    new Option('--stats-every <seconds>', 'print cached workflows, running activities and memory every so often').env(
+      'K8S_RU_WORKER_STATS_EVERY',
     ),
-);
-program.action(async (opts: { workflowBundle?: string; statsEvery?: string }) => {
+  )
+  .addOption(
+    new Option('--log-level <level>', "the SDK's log level")
+      .choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
+      .env('K8S_RU_LOG_LEVEL')
+      .default('INFO'),
+  );
+
+program.action(async (opts: WorkerFlags) => {
   const every = opts.statsEvery === undefined ? 0 : Number(opts.statsEvery);
   if (!(every >= 0)) throw new Error(`--stats-every must be a number of seconds >= 0 (got ${opts.statsEvery})`);
   if (opts.workflowBundle && !existsSync(opts.workflowBundle))
     throw new Error(`workflow bundle ${opts.workflowBundle} does not exist (make it with \`npm run bundle\`)`);
-  quietRuntime((process.env.K8S_RU_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO');
-  const settings = temporalSettings();
+  quietRuntime(opts.logLevel);
+  const deps = workerDeps({ catalogue: opts.catalogue, stateDir: opts.stateDir });
+  const settings = temporalSettings(connectionOptions(opts as unknown as Record<string, unknown>));
   const connection = await connectWorker(settings);
   await requireSearchAttributes(connection, settings.namespace);
-  const worker = await createWorker(connection, settings.namespace, process.env.K8S_RU_TASK_QUEUE, opts.workflowBundle);
+  const worker = await createWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: opts.workflowBundle,
+    deps,
+  });
   console.log(`worker: polling task queue ${worker.options.taskQueue} on ${settings.address} (${settings.namespace})`);
   const stats =
     every > 0 ? setInterval(() => console.log(`worker: ${workerStats(worker)}`), every * 1000).unref() : undefined;
   await worker.run();
   clearInterval(stats);
+  deps.close();
   await connection.close();
 });
 try {

@@ -1,9 +1,10 @@
-/** Builds the worker: the bundled workflows and the activities on task queue `k8s-rolling-upgrade`. */
+/** Builds the worker: the bundled workflows and the activities, given their dependencies, on one task queue. */
 import { join } from 'node:path';
 import { ROOT } from '../config/root.js';
 import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities/deps.js';
 import { createActivities } from '../activities/index.js';
-import { TASK_QUEUE } from '../config/temporal.js';
+import { DEFAULT_TASK_QUEUE } from '../config/temporal.js';
 
 let runtimeInstalled = false;
 
@@ -27,21 +28,23 @@ export function quietRuntime(level: LogLevel = 'WARN'): void {
 /** The workflows' TypeScript entry point (bundled by webpack, also from the compiled worker). */
 export const WORKFLOWS_PATH = join(ROOT, 'workflows', 'index.ts');
 
-/**
- * `workflowBundle`: a file made by `npm run bundle`; without one the worker bundles the workflows
- * itself (webpack, in this process) before it polls.
- */
-export async function createWorker(
-  connection: NativeConnection,
-  namespace: string,
-  taskQueue = TASK_QUEUE,
-  workflowBundle?: string,
-) {
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  /** Default `k8s-rolling-upgrade`. */
+  taskQueue?: string;
+  /** A file made by `npm run bundle`; without one the worker bundles the workflows itself (webpack, in this process) before it polls. */
+  workflowBundle?: string;
+  /** What the activities use: the catalogue, API clients, the record store (see activities/deps.ts). */
+  deps: ActivityDeps;
+}
+
+export async function createWorker(o: WorkerOptions) {
   return await Worker.create({
-    connection,
-    namespace,
-    taskQueue,
-    ...(workflowBundle ? { workflowBundle: { codePath: workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(),
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...(o.workflowBundle ? { workflowBundle: { codePath: o.workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(o.deps),
   });
 }

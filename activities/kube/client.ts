@@ -1,14 +1,15 @@
 /**
- * API clients for a catalogue cluster, built on the worker from the cluster's kubeconfig (never from
- * workflow input), and the classification of API errors into the project's failures.
+ * API clients for the catalogue's clusters, built on the worker from each cluster's kubeconfig (never
+ * from workflow input), and the classification of API errors into the project's failures.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { ClusterUnreachableError, Failure, ForbiddenError } from '../../model/errors.js';
-import { findCluster, loadCatalogue } from '../catalogue/load.js';
+import type { Catalogue } from '../../model/catalogue.js';
+import { findCluster } from '../catalogue/load.js';
 
 export interface Kube {
   cluster: string;
@@ -17,8 +18,6 @@ export interface Kube {
   apps: AppsV1Api;
   policy: PolicyV1Api;
 }
-
-const cache = new Map<string, Kube>();
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
@@ -48,32 +47,52 @@ class PooledKubeConfig extends KubeConfig {
   }
 }
 
-/** Clients for the named cluster (cached per worker; the kubeconfig is read once). */
-export function kubeFor(clusterName: string): Kube {
-  const hit = cache.get(clusterName);
-  if (hit) return hit;
-  const cluster = findCluster(loadCatalogue(), clusterName);
-  if (!existsSync(cluster.kubeconfig)) {
-    throw new ClusterUnreachableError(cluster.name, `its kubeconfig ${cluster.kubeconfig} does not exist`, true);
-  }
-  const config = new PooledKubeConfig();
-  config.loadFromFile(cluster.kubeconfig);
-  if (cluster.context) config.setCurrentContext(cluster.context);
-  const kube: Kube = {
-    cluster: cluster.name,
-    config,
-    core: config.makeApiClient(CoreV1Api),
-    apps: config.makeApiClient(AppsV1Api),
-    policy: config.makeApiClient(PolicyV1Api),
-  };
-  cache.set(clusterName, kube);
-  return kube;
+/** API clients by cluster name, and a way to close their connections. */
+export interface KubeClients {
+  kube(cluster: string): Kube;
+  close(): void;
 }
 
-/** Forgets cached clients and closes their connections (a test that rewrites a kubeconfig calls this). */
-export function forgetClients(): void {
-  for (const kube of cache.values()) (kube.config as PooledKubeConfig).close();
-  cache.clear();
+/**
+ * Clients for the catalogue's clusters, built from each one's kubeconfig and kept while the catalogue
+ * names the same file and context and the file is unchanged (a rewritten kubeconfig gets new clients).
+ */
+export function kubeClients(catalogue: () => Catalogue): KubeClients {
+  const cache = new Map<string, { key: string; kube: Kube }>();
+  const drop = (name: string) => {
+    (cache.get(name)?.kube.config as PooledKubeConfig | undefined)?.close();
+    cache.delete(name);
+  };
+  return {
+    kube(clusterName) {
+      const cluster = findCluster(catalogue(), clusterName);
+      let changed: number;
+      try {
+        changed = statSync(cluster.kubeconfig).mtimeMs;
+      } catch {
+        throw new ClusterUnreachableError(cluster.name, `its kubeconfig ${cluster.kubeconfig} does not exist`, true);
+      }
+      const key = `${cluster.kubeconfig}\0${cluster.context ?? ''}\0${changed}`;
+      const hit = cache.get(cluster.name);
+      if (hit?.key === key) return hit.kube;
+      drop(cluster.name);
+      const config = new PooledKubeConfig();
+      config.loadFromFile(cluster.kubeconfig);
+      if (cluster.context) config.setCurrentContext(cluster.context);
+      const kube: Kube = {
+        cluster: cluster.name,
+        config,
+        core: config.makeApiClient(CoreV1Api),
+        apps: config.makeApiClient(AppsV1Api),
+        policy: config.makeApiClient(PolicyV1Api),
+      };
+      cache.set(cluster.name, { key, kube });
+      return kube;
+    },
+    close() {
+      for (const name of [...cache.keys()]) drop(name);
+    },
+  };
 }
 
 export function statusCode(err: unknown): number | undefined {

@@ -1,16 +1,19 @@
-/** `templates`, `clusters`, `validate`: read the catalogue and check a move, without Temporal. */
+/**
+ * `templates`, `clusters`, `validate`: the catalogue, with the clusters' records and the check of a
+ * move answered by a worker (which keeps the records).
+ */
 import type { Command } from 'commander';
-import { loadCatalogue } from '../../activities/catalogue/load.js';
-import { readRecord } from '../../activities/record/store.js';
-import { validate } from '../../activities/templates.js';
+import { cliContext } from '../context.js';
 import { table } from '../table.js';
+import { checkUpgrade, clusterRecords } from '../upgrades.js';
 
 export function catalogueCommands(program: Command): void {
+  const cli = cliContext(program);
   program
     .command('templates')
     .description('list the cluster templates (like `openstack coe cluster template list`)')
     .action(() => {
-      const { templates } = loadCatalogue();
+      const { templates } = cli.catalogue();
       console.log(
         table(
           ['uuid', 'name', 'kube_tag'],
@@ -22,22 +25,27 @@ export function catalogueCommands(program: Command): void {
   program
     .command('clusters')
     .description('list the clusters (like `openstack coe cluster list`)')
-    .action(() => {
-      const catalogue = loadCatalogue();
+    .action(async () => {
+      const { clusters } = cli.catalogue();
+      const records = await clusterRecords(
+        await cli.client(),
+        clusters.map((c) => c.name),
+        cli.taskQueue(),
+      );
       console.log(
         table(
           ['uuid', 'name', 'keypair', 'node_count', 'master_count', 'status', 'coe_version', 'template'],
-          catalogue.clusters.map((c) => {
-            const r = readRecord(catalogue, c);
+          clusters.map((c, i) => {
+            const r = records[i];
             return [
               c.uuid,
               c.name,
               c.keypair ?? '',
               c.node_count ?? '',
               c.master_count ?? '',
-              r.status,
-              r.coe_version,
-              r.template,
+              r?.status ?? '',
+              r?.coe_version ?? '',
+              r?.template ?? '',
             ];
           }),
         ),
@@ -50,8 +58,12 @@ export function catalogueCommands(program: Command): void {
     .argument('<cluster>', 'cluster name or uuid')
     .argument('<template>', 'target cluster template name or uuid')
     .option('--allow-skew', 'allow more than one minor version at once (breaks the Kubernetes skew policy)')
-    .action((cluster: string, template: string, opts: { allowSkew?: boolean }) => {
-      const v = validate({ cluster, template, allowSkew: opts.allowSkew });
+    .action(async (cluster: string, template: string, opts: { allowSkew?: boolean }) => {
+      const v = await checkUpgrade(
+        await cli.client(),
+        { cluster, template, allowSkew: opts.allowSkew },
+        cli.taskQueue(),
+      );
       console.log(
         `ok: ${v.cluster} can move from ${v.fromTemplate} (${v.fromVersion}) to ${v.toTemplate} (${v.toVersion})`,
       );

@@ -1,12 +1,15 @@
 /** `schedule create|list|pause|unpause|trigger|delete`: upgrades started by Temporal when a window opens. */
 import type { Command } from 'commander';
-import { validate } from '../../activities/templates.js';
+import type { ScheduleHandle } from '@temporalio/client';
+import { findCluster, findTemplate } from '../../activities/catalogue/load.js';
+import { checkRequest } from '../../workflows/input.js';
+import { cliContext } from '../context.js';
 import { table } from '../table.js';
 import { createSchedule, scheduleId } from '../schedules.js';
-import { client } from '../upgrades.js';
 import { requestFrom } from './upgrade.js';
 
 export function scheduleCommands(program: Command): void {
+  const cli = cliContext(program);
   const schedule = program.command('schedule').description('upgrades that start when a maintenance window opens');
 
   schedule
@@ -24,8 +27,13 @@ export function scheduleCommands(program: Command): void {
         f: { window: string[]; maxUnavailable?: string; drainTimeout?: string },
       ) => {
         const request = requestFrom(cluster, template, f);
-        validate(request);
-        const handle = await createSchedule(await client(), { ...request, windows: f.window });
+        // The options, the cluster and the template here; the move itself is checked by the upgrade when
+        // the window opens (the cluster's state may differ by then).
+        checkRequest({ ...request, windows: f.window });
+        const catalogue = cli.catalogue();
+        findCluster(catalogue, cluster);
+        findTemplate(catalogue, template);
+        const handle = await createSchedule(await cli.client(), { ...request, windows: f.window }, cli.taskQueue());
         console.log(`created schedule ${handle.scheduleId}: ${f.window.join('; ')}`);
       },
     );
@@ -34,7 +42,7 @@ export function scheduleCommands(program: Command): void {
     .command('list')
     .description('list the upgrade schedules')
     .action(async () => {
-      const c = await client();
+      const c = await cli.client();
       const rows: string[][] = [];
       for await (const s of c.schedule.list()) {
         if (!s.scheduleId.startsWith('upgrade-')) continue;
@@ -49,17 +57,13 @@ export function scheduleCommands(program: Command): void {
       console.log(table(['schedule', 'state', 'what', 'next start (UTC)'], rows));
     });
 
-  const act = (
-    name: string,
-    what: string,
-    fn: (h: ReturnType<Awaited<ReturnType<typeof client>>['schedule']['getHandle']>) => Promise<void>,
-  ) =>
+  const act = (name: string, what: string, fn: (h: ScheduleHandle) => Promise<void>) =>
     schedule
       .command(name)
       .description(what)
       .argument('<cluster>')
       .action(async (cluster: string) => {
-        const c = await client();
+        const c = await cli.client();
         await fn(c.schedule.getHandle(scheduleId(cluster)));
         console.log(`${name}: ${scheduleId(cluster)}`);
       });

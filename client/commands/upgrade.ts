@@ -3,15 +3,19 @@
  * blocked-drain decisions. `start` mirrors `openstack coe cluster upgrade <cluster> <template>`.
  */
 import type { Command } from 'commander';
-import { findCluster, findTemplate, loadCatalogue } from '../../activities/catalogue/load.js';
-import { kubeFor } from '../../activities/kube/client.js';
-import { planUpgrade } from '../../activities/kube/plan.js';
-import { readRecord } from '../../activities/record/store.js';
-import { validate } from '../../activities/templates.js';
+import { findCluster, findTemplate } from '../../activities/catalogue/load.js';
 import { DEFAULTS, type UpgradeRequest } from '../../model/upgrade.js';
 import { blockedReport, clusterShow, nodeTable } from '../render.js';
 import { table } from '../table.js';
-import { client, queryStatus, runningUpgrade, startUpgrade } from '../upgrades.js';
+import { cliContext } from '../context.js';
+import {
+  clusterRecords,
+  latestUpgradeId,
+  planUpgrade,
+  queryStatus,
+  runningUpgrade,
+  startUpgrade,
+} from '../upgrades.js';
 import { watch } from '../watch.js';
 import { parseWindows } from '../../workflows/window.js';
 import { checkRequest } from '../../workflows/input.js';
@@ -54,6 +58,7 @@ export function requestFrom(cluster: string, template: string, f: StartFlags): U
 }
 
 export function upgradeCommands(program: Command): void {
+  const cli = cliContext(program);
   program
     .command('start')
     .description('start a rolling upgrade of <cluster> to <template> (like `openstack coe cluster upgrade`)')
@@ -82,12 +87,11 @@ export function upgradeCommands(program: Command): void {
     .action(async (cluster: string, template: string, f: StartFlags) => {
       const request = requestFrom(cluster, template, f);
       parseWindows(request.windows ?? []);
-      validate(request); // fail fast, before anything is started
-      const c = await client();
-      const handle = await startUpgrade(c, request);
+      const c = await cli.client();
+      const handle = await startUpgrade(c, request, cli.taskQueue()); // a worker checks the move first
       console.log(`started upgrade ${handle.workflowId} of ${cluster} to ${template}`);
       if (f.wait) {
-        const s = await watch(c, cluster);
+        const s = await watch(c, cluster, process.stdout, handle.workflowId);
         if (s) console.log(nodeTable(s.nodes));
         if (s?.phase !== 'completed') process.exitCode = 1;
       }
@@ -104,11 +108,8 @@ export function upgradeCommands(program: Command): void {
     .option('--soak <seconds>', 'wait after each node before its health gate', '0')
     .action(async (cluster: string, template: string, f: StartFlags) => {
       const { request, options } = checkRequest(requestFrom(cluster, template, f));
-      const v = validate(request);
-      const cat = loadCatalogue();
-      const c = findCluster(cat, cluster);
-      const replaceSeconds = c.replace.provider === 'kwok' ? c.replace.delaySeconds : 120;
-      const plan = await planUpgrade(kubeFor(v.cluster), v.fromVersion, v.toVersion, options, replaceSeconds);
+      // Run by a worker: it reads the cluster; the CLI needs no kubeconfig.
+      const { validated: v, plan } = await planUpgrade(await cli.client(), request, cli.taskQueue());
       console.log(`${v.cluster}: ${v.fromTemplate} (${v.fromVersion}) → ${v.toTemplate} (${v.toVersion})`);
       console.log(
         table(
@@ -142,11 +143,16 @@ export function upgradeCommands(program: Command): void {
     .description("the cluster as `openstack coe cluster show` prints it, with each node's version and state")
     .argument('<cluster>')
     .action(async (name: string) => {
-      const cat = loadCatalogue();
+      const cat = cli.catalogue();
       const cluster = findCluster(cat, name);
-      const record = readRecord(cat, cluster);
-      const c = await client();
-      const upgrade = await queryStatus(c, cluster.name);
+      const c = await cli.client();
+      const [record] = await clusterRecords(c, [cluster.name], cli.taskQueue());
+      if (!record) throw new Error(`no record of cluster ${cluster.name} came back from the worker`);
+      const upgrade = await queryStatus(
+        c,
+        cluster.name,
+        record.workflow_id ?? (await latestUpgradeId(c, cluster.name)),
+      );
       console.log(clusterShow(cluster, findTemplate(cat, record.template), record, upgrade));
       if (upgrade) {
         console.log(nodeTable(upgrade.nodes));
@@ -160,7 +166,7 @@ export function upgradeCommands(program: Command): void {
     .description('follow an upgrade live: node changes (like `kubectl get node -w`) and a progress bar')
     .argument('<cluster>')
     .action(async (cluster: string) => {
-      const s = await watch(await client(), cluster);
+      const s = await watch(await cli.client(), cluster);
       if (s) console.log(`${s.workflowId}: ${s.phase}`);
     });
 
@@ -171,7 +177,7 @@ export function upgradeCommands(program: Command): void {
       .argument('<cluster>')
       .option('--reason <text>', 'why (recorded in the status)')
       .action(async (cluster: string, f: { reason?: string }) => {
-        const handle = await runningUpgrade(await client(), cluster);
+        const handle = await runningUpgrade(await cli.client(), cluster);
         await handle.signal(name, { reason: f.reason });
         console.log(`${name} sent to ${handle.workflowId}`);
       });
@@ -187,7 +193,7 @@ export function upgradeCommands(program: Command): void {
       .argument('<node>')
       .option('--timeout <seconds>', 'new drain timeout (retry-drain)')
       .action(async (cluster: string, node: string, f: { timeout?: string }) => {
-        const handle = await runningUpgrade(await client(), cluster);
+        const handle = await runningUpgrade(await cli.client(), cluster);
         const answer = await handle.executeUpdate<string, [{ node: string; timeoutSeconds?: number }]>(update, {
           args: [{ node, timeoutSeconds: num(f.timeout) }],
         });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
-import { readRecord } from '../../activities/record/store.js';
+import { testDeps } from '../support/temporal.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import {
   closeHarness,
@@ -86,7 +86,7 @@ describe('decisions on a blocked drain', () => {
     for (const name of skipped)
       assert.equal(live.find((n) => n.name === name)?.kubeletVersion, 'v1.11.9', `${name} was skipped`);
     const cat = loadCatalogue();
-    const record = readRecord(cat, findCluster(cat, CLUSTER));
+    const record = testDeps.records.read(cat, findCluster(cat, CLUSTER));
     if (skipped.length > 0) {
       assert.equal(record.template, 'kubernetes-v1.11.9-prod-20190402', 'a partly upgraded cluster keeps its template');
       assert.match(record.status_reason, /partial: .* not upgraded \(skipped\)/);

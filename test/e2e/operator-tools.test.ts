@@ -3,6 +3,7 @@
  * cluster, exactly as the README shows them: `temporal` starts the upgrade with JSON input, `tctl`
  * and `temporal` query `status`, list by search attribute, signal pause/resume/abort; a second start
  * of the same cluster (our CLI, and `temporal` under another id) is refused and leaves the first alone.
+ * Our CLI's `plan` runs on the worker: the CLI has no kubeconfig.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -26,6 +27,13 @@ const temporal = async (...args: string[]) =>
   (await run(temporalBin, [...args, '--address', temporalAddress()], { encoding: 'utf8' })).stdout;
 const tctl = async (...args: string[]) =>
   (await run(tctlBin, ['--address', temporalAddress(), ...args], { encoding: 'utf8' })).stdout;
+/** Our CLI on the harness's task queue; its catalogue's cluster names no kubeconfig that exists. */
+const kru = async (...args: string[]) =>
+  await run(process.execPath, ['--import', 'tsx', join(root, 'client/main.ts'), ...args, '--task-queue', h.taskQueue], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, K8S_RU_KUBECONFIG: '/nonexistent/kubeconfig', KUBECONFIG: '/nonexistent/kubeconfig' },
+  });
 
 /** `tctl workflow query … --qt status` prints the JSON result after a "Query result:" line. */
 async function tctlStatus(id: string): Promise<UpgradeStatus> {
@@ -68,6 +76,17 @@ after(async () => await closeHarness(h));
 describe('operators drive an upgrade with tctl and temporal', () => {
   const id = `upgrade-${CLUSTER}`;
   const running = (query: string) => `${query} AND ExecutionStatus="Running" AND TaskQueue="${h.taskQueue}"`;
+
+  it('plans on the worker: the CLI reads no cluster', async () => {
+    const { stdout } = await kru('plan', CLUSTER, TARGET, '--max-unavailable', '2');
+    assert.match(
+      stdout,
+      new RegExp(`${CLUSTER}: kubernetes-v1.11.9-prod-20190402 \\(v1.11.9\\) → ${TARGET} \\(v1.12.7\\)`),
+    );
+    for (const n of await nodes()) assert.match(stdout, new RegExp(`${n.name}.*upgrade`));
+    assert.match(stdout, /nginx-pdb/);
+    assert.match(stdout, /estimate: about \d+ min \(\d+ s; workers 2 at a time\)/);
+  });
 
   it('starts, lists, queries, pauses, refuses a second start, resumes and aborts', async () => {
     const input = { cluster: CLUSTER, template: TARGET, soakSeconds: 2, drainTimeoutSeconds: 60 };
@@ -121,14 +140,7 @@ describe('operators drive an upgrade with tctl and temporal', () => {
     const doneWhilePaused = paused.done;
 
     // A second upgrade of the same cluster: our CLI refuses before starting anything …
-    const cli = await run(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'client/main.ts'), 'start', CLUSTER, TARGET],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    ).then(
+    const cli = await kru('start', CLUSTER, TARGET).then(
       () => assert.fail('a second start must be refused'),
       (err: { stderr: string; code: number }) => err,
     );

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { forgetClients } from '../../activities/kube/client.js';
+import { forgetClients } from '../support/temporal.js';
 import { cluster, closeHarness, freshCluster, harness, type Harness, nodes } from './support.js';
 import { kubectl } from '../../localcluster/cluster.js';
 import { Failure } from '../../model/errors.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { forgetClients } from '../../activities/kube/client.js';
+import { forgetClients } from '../support/temporal.js';
 import { recentLogs } from '../../worker/worker.js';
 import { RBAC, roleWithout, serviceAccountKubeconfig } from '../support/serviceaccount.js';
 import {

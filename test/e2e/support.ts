@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
-import { forgetClients, kubeFor, type Kube } from '../../activities/kube/client.js';
+import type { Kube } from '../../activities/kube/client.js';
 import { nodeState } from '../../activities/kube/nodes.js';
 import type { NodeState } from '../../model/kube.js';
 import type { UpgradeRequest } from '../../model/upgrade.js';
 import { clusterOptions, kubeconfigPath, kubectl, seed } from '../../localcluster/cluster.js';
-import { type Harness, uniqueQueue } from '../support/temporal.js';
+import { forgetClients, type Harness, testDeps, uniqueQueue } from '../support/temporal.js';
 
 // The worker harness and status waits live in test/support/temporal.ts; e2e tests get them from here too.
 export { closeHarness, type Harness, harness, resultWithin, until } from '../support/temporal.js';
@@ -34,7 +34,7 @@ export async function freshCluster(): Promise<void> {
 }
 
 export function kube(): Kube {
-  return kubeFor(CLUSTER);
+  return testDeps.kube(CLUSTER);
 }
 
 export async function nodes(): Promise<NodeState[]> {

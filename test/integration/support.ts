@@ -6,9 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type V1Pod, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { type Kube, kubeFor } from '../../activities/kube/client.js';
+import type { Kube } from '../../activities/kube/client.js';
 import { nodeNames } from '../../localcluster/nodes.js';
 import { clusterOptions, kubeconfigPath } from '../../localcluster/cluster.js';
+import { testDeps } from '../support/temporal.js';
 
 process.env.K8S_RU_CATALOGUE = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
 process.env.K8S_RU_KUBECONFIG = kubeconfigPath(clusterOptions());
@@ -20,7 +21,7 @@ export const { masters: MASTERS, workers: WORKERS } = nodeNames(clusterOptions()
 export const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function kube(): Kube {
-  return kubeFor(CLUSTER);
+  return testDeps.kube(CLUSTER);
 }
 
 export { sleep };

@@ -7,7 +7,11 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { DEFAULT_CATALOGUE, loadCatalogue } from '../../activities/catalogue/load.js';
+import type { ActivityDeps } from '../../activities/deps.js';
 import type { Activities } from '../../activities/index.js';
+import { kubeClients } from '../../activities/kube/client.js';
+import { DEFAULT_STATE_DIR, recordStore } from '../../activities/record/store.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { createWorker, quietRuntime, WORKFLOWS_PATH } from '../../worker/worker.js';
 
@@ -27,12 +31,37 @@ export async function devServer(): Promise<TestWorkflowEnvironment> {
   });
 }
 
+/**
+ * The activities' dependencies as the tests set them: the catalogue file and the state directory named
+ * by K8S_RU_CATALOGUE and K8S_RU_STATE_DIR when used (tests switch both between cases, while their
+ * worker runs). API clients are rebuilt when a cluster's kubeconfig changes.
+ */
+const catalogue = () => loadCatalogue(process.env.K8S_RU_CATALOGUE ?? DEFAULT_CATALOGUE);
+const clients = kubeClients(catalogue);
+const records = () => recordStore(process.env.K8S_RU_STATE_DIR ?? DEFAULT_STATE_DIR);
+export const testDeps: ActivityDeps = {
+  catalogue,
+  kube: (cluster) => clients.kube(cluster),
+  records: {
+    read: (cat, cluster) => records().read(cat, cluster),
+    write: (record) => records().write(record),
+  },
+};
+
+/** Closes the API clients' connections (the next use opens new ones). */
+export const forgetClients = () => clients.close();
+
 export function uniqueQueue(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
 export async function testWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
-  return await createWorker(env.nativeConnection, env.namespace ?? 'default', taskQueue);
+  return await createWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    deps: testDeps,
+  });
 }
 
 export interface Harness {

@@ -1,0 +1,58 @@
+/**
+ * What the activities are given at worker start (as in Temporal's saga sample, `createActivities(deps)`):
+ * the catalogue, API clients per cluster and the record store. Nothing here reads the environment;
+ * the worker's settings arrive as arguments.
+ */
+import { statSync } from 'node:fs';
+import type { Catalogue } from '../model/catalogue.js';
+import { DEFAULT_CATALOGUE, loadCatalogue } from './catalogue/load.js';
+import { type Kube, kubeClients } from './kube/client.js';
+import { DEFAULT_STATE_DIR, type RecordStore, recordStore } from './record/store.js';
+
+export interface ActivityDeps {
+  /** The catalogue as it stands now. */
+  catalogue: () => Catalogue;
+  /** API clients for a catalogue cluster. */
+  kube: (cluster: string) => Kube;
+  records: RecordStore;
+}
+
+/**
+ * The catalogue file, loaded at once (a broken file stops the worker at start) and again whenever it
+ * changes on disk, so clusters can be added without restarting the worker.
+ */
+export function catalogueFile(path: string): () => Catalogue {
+  const stamp = () => {
+    try {
+      const s = statSync(path);
+      return `${s.mtimeMs}:${s.size}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  let loaded = { stamp: stamp(), catalogue: loadCatalogue(path) };
+  return () => {
+    const now = stamp();
+    if (now !== loaded.stamp) loaded = { stamp: now, catalogue: loadCatalogue(path) };
+    return loaded.catalogue;
+  };
+}
+
+export interface WorkerSettings {
+  /** The catalogue file (default catalogue/catalogue.yaml). */
+  catalogue?: string;
+  /** Where cluster records are kept (default .run/state). */
+  stateDir?: string;
+}
+
+/** The dependencies of a worker with these settings; `close` ends the API clients' connections. */
+export function workerDeps(settings: WorkerSettings = {}): ActivityDeps & { close(): void } {
+  const catalogue = catalogueFile(settings.catalogue ?? DEFAULT_CATALOGUE);
+  const clients = kubeClients(catalogue);
+  return {
+    catalogue,
+    kube: (cluster) => clients.kube(cluster),
+    records: recordStore(settings.stateDir ?? DEFAULT_STATE_DIR),
+    close: () => clients.close(),
+  };
+}

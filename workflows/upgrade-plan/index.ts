@@ -1,0 +1,40 @@
+/**
+ * The CLI's read-only questions, answered on the worker (where the catalogue, the kubeconfigs and the
+ * records are), so the CLI needs nothing but Temporal: may this cluster move to that template
+ * (`upgradeCheck`), what would the upgrade do (`upgradePlan`), and what do the clusters' records say
+ * (`clusterRecords`). Each is a few activities long and changes nothing.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { ClusterRecord } from '../../model/record.js';
+import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../../model/upgrade.js';
+import { checkRequest } from '../input.js';
+
+// Someone waits at a terminal: a few quick attempts, then the failure is theirs to read.
+const act = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+});
+
+/** Checks the move against the catalogue and the cluster's record (input as `rollingUpgrade`'s). */
+export async function upgradeCheck(input: UpgradeRequest): Promise<ValidatedUpgrade> {
+  return await act.validateUpgrade(checkRequest(input).request);
+}
+
+/** The move checked, then the pre-flight report: node order, budgets' headroom, warnings, estimate. */
+export async function upgradePlan(input: UpgradeRequest): Promise<{ validated: ValidatedUpgrade; plan: UpgradePlan }> {
+  const { request, options } = checkRequest(input);
+  const validated = await act.validateUpgrade(request);
+  const plan = await act.planUpgrade({
+    cluster: validated.cluster,
+    fromVersion: validated.fromVersion,
+    toVersion: validated.toVersion,
+    options,
+  });
+  return { validated, plan };
+}
+
+/** The named clusters' records, in the order asked. */
+export async function clusterRecords(clusters: string[]): Promise<ClusterRecord[]> {
+  return await act.readClusterRecords(clusters);
+}
