@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { readRecord } from '../../activities/record/store.js';
+import { testDeps } from '../support/temporal.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { watchAvailability } from '../../localcluster/availability.js';
@@ -40,7 +40,7 @@ beforeEach(async () => await freshCluster());
 
 const record = () => {
   const cat = loadCatalogue();
-  return readRecord(cat, findCluster(cat, CLUSTER));
+  return testDeps.records.read(cat, findCluster(cat, CLUSTER));
 };
 
 /** Keeps the history of a finished e2e run as a replay fixture (UPDATE_FIXTURES=1). */
