@@ -29,6 +29,9 @@ export type NodeStep =
   | 'restored'
   | 'failed';
 
+/** The steps after which a node's child has ended. */
+export const FINISHED: readonly NodeStep[] = ['done', 'skipped', 'restored', 'failed'];
+
 export interface NodeProgress {
   name: string;
   role: NodeRole;

@@ -1,0 +1,74 @@
+/**
+ * The drain of one node under the operator's control. A drain that outlives its timeout follows
+ * `onDrainTimeout` (pause by default: the node waits for retryDrain, forceDrain, skipNode or abort;
+ * `force` deletes the pods instead; `abort` aborts); pods refused at once (unmanaged, emptyDir) always
+ * wait for the operator. Never a silent force.
+ */
+import { CancellationScope } from '@temporalio/workflow';
+import type { DrainResult } from '../../model/kube.js';
+import { Aborted } from '../aborted.js';
+import { long } from './activities.js';
+import type { Orders } from './orders.js';
+import type { Reporter } from './report.js';
+import type { NodeUpgradeInput } from './types.js';
+
+/** Drains until the node is empty ('drained') or the operator skips it ('skipped'); throws Aborted. */
+export async function drain(
+  { cluster, node, options }: NodeUpgradeInput,
+  orders: Orders,
+  reporter: Reporter,
+): Promise<'drained' | 'skipped'> {
+  let timeout = options.drainTimeoutSeconds;
+  let deletePods = false;
+  let forced = false; // the operator chose forceDrain: unmanaged and emptyDir pods go too
+  for (;;) {
+    if (orders.aborted) throw new Aborted();
+    await reporter.report({
+      step: 'drain',
+      blocked: [],
+      detail: deletePods ? 'deleting pods (forced)' : 'evicting pods',
+    });
+    const deadline = Date.now() + timeout * 1000;
+    let result: DrainResult;
+    try {
+      const scope = new CancellationScope();
+      orders.drainScope = scope;
+      if (orders.aborted) throw new Aborted(); // the abort came while reporting
+      result = await scope.run(() =>
+        long(timeout).drainNode({
+          cluster,
+          node,
+          deadline,
+          deleteEmptyDirData: options.deleteEmptyDirData || forced,
+          force: options.force || forced,
+          gracePeriodSeconds: options.gracePeriodSeconds,
+          deletePods,
+        }),
+      );
+    } catch (err) {
+      // Cancelled (or failed while being cancelled) because of an abort: compensate as an abort.
+      if (orders.aborted) throw new Aborted();
+      throw err;
+    } finally {
+      orders.drainScope = undefined;
+    }
+    if (result.drained) return 'drained';
+    if (result.timedOut && options.onDrainTimeout === 'force' && !deletePods) {
+      deletePods = true;
+      continue;
+    }
+    if (result.timedOut && options.onDrainTimeout === 'abort') throw new Aborted();
+    orders.expectDecision();
+    await reporter.report({
+      step: 'blocked',
+      podsLeft: result.podsLeft,
+      blocked: result.blocked,
+      detail: `drain blocked after ${timeout} s`,
+    });
+    const decision = await orders.decided();
+    if (!decision) throw new Aborted();
+    if (decision.action === 'skip') return 'skipped';
+    if (decision.action === 'force') deletePods = forced = true;
+    timeout = decision.timeoutSeconds ?? options.drainTimeoutSeconds;
+  }
+}

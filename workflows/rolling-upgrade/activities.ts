@@ -1,0 +1,22 @@
+/** The activities the parent workflow calls, with the timeouts and retries each kind needs. */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+
+/** Catalogue, record and node reads: quick, retried through short outages. */
+export const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
+});
+
+/** The pre-flight plan: a refusal should come fast, so fewer tries. */
+export const preflight = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+});
+
+/** A gate retries inside until healthy or its own timeout (at most 1500 s), heartbeating. */
+export const gates = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
+});

@@ -1,0 +1,80 @@
+/**
+ * The upgrade's `nodeUpgrade` children: one per node (id `<upgrade id>/<node>`), started a batch at a
+ * time, told the operator's decisions and aborts while they run.
+ */
+import { getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
+import type { DrainDecision } from '../../model/status.js';
+import type { UpgradeOptions } from '../../model/upgrade.js';
+import { Aborted } from '../aborted.js';
+import { abortNode, drainDecision } from '../control.js';
+import { nodeUpgrade, type NodeOutcome } from '../node-upgrade/index.js';
+import type { Upgrade } from './state.js';
+
+type ChildHandle = ReturnType<typeof getExternalWorkflowHandle>;
+
+export class NodeChildren {
+  /** nodes whose child runs now (plain JSON, like all workflow state) */
+  private readonly running: string[] = [];
+
+  constructor(
+    private readonly upgrade: Upgrade,
+    private readonly cluster: string,
+    private readonly options: UpgradeOptions,
+  ) {}
+
+  /** Upgrades the nodes at once and waits for all; throws the first failure, or Aborted if any aborted. */
+  async batch(nodes: string[]): Promise<void> {
+    const results = await Promise.allSettled(nodes.map((node) => this.run(node)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (results.some((r) => r.status === 'fulfilled' && r.value === 'aborted')) throw new Aborted();
+  }
+
+  /** Tells every child started and not finished to abort, including those that have not reported yet. */
+  async abortAll(): Promise<void> {
+    await Promise.all(this.running.map((node) => this.tell(node, (h) => h.signal(abortNode))));
+  }
+
+  /** Passes the operator's decision on a blocked drain to the node's child. */
+  async decide(node: string, decision: DrainDecision): Promise<void> {
+    await this.tell(node, (h) => h.signal(drainDecision, decision));
+  }
+
+  private id(node: string): string {
+    return `${this.upgrade.workflowId}/${node}`;
+  }
+
+  private async run(node: string): Promise<NodeOutcome> {
+    this.running.push(node);
+    const surge = this.options.maxSurge > 0 && this.upgrade.node(node)?.role === 'worker';
+    try {
+      const child = await startChild(nodeUpgrade, {
+        workflowId: this.id(node),
+        args: [
+          {
+            cluster: this.cluster,
+            node,
+            toVersion: this.upgrade.toVersion ?? '',
+            upgradeId: this.upgrade.workflowId,
+            options: this.options,
+            ...(surge ? { surge } : {}),
+          },
+        ],
+      });
+      if (this.upgrade.isAbortRequested) await child.signal(abortNode); // the abort came while it started
+      const result = await child.result();
+      this.upgrade.nodeDone(result.report);
+      return result.outcome;
+    } finally {
+      this.running.splice(this.running.indexOf(node), 1);
+    }
+  }
+
+  private async tell(node: string, send: (h: ChildHandle) => Promise<void>): Promise<void> {
+    try {
+      await send(getExternalWorkflowHandle(this.id(node)));
+    } catch {
+      // the child already finished: nothing to tell it
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What the Temporal UI and list queries show of an upgrade: its current details (a markdown summary)
+ * and its search attributes (cluster, target version, phase), kept in step with its status.
+ */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { UpgradeCluster, UpgradePhase, UpgradeTargetVersion } from '../../model/search.js';
+import type { UpgradeStatus } from '../../model/status.js';
+
+/** The current details (markdown: blank lines keep its lines apart). */
+export function details(status: UpgradeStatus): string {
+  const lines = [
+    `**${status.cluster}**: ${status.fromVersion ?? '?'} → ${status.toVersion ?? '?'} — phase **${status.phase}**` +
+      (status.pausedReason ? ` (${status.pausedReason})` : ''),
+    '',
+    `nodes done ${status.done} of ${status.nodes.length}`,
+    '',
+  ];
+  const total = status.nodes.length;
+  for (const name of status.current) {
+    const n = status.nodes.find((x) => x.name === name);
+    if (!n) continue;
+    const k = status.nodes.indexOf(n) + 1;
+    lines.push(
+      `- node ${k} of ${total} **${n.name}**: ${n.step}` +
+        (n.podsLeft ? `, ${n.podsLeft} pod(s) left` : '') +
+        (n.blocked?.length ? `; blocked: ${n.blocked.map((b) => `${b.pod} (${b.message})`).join('; ')}` : ''),
+    );
+  }
+  if (status.lastGate && !status.lastGate.healthy) {
+    lines.push(
+      '',
+      `last gate: ${status.lastGate.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}: ${c.detail}`)
+        .join('; ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Returns a function that shows a status: details always, search attributes when one of them changed. */
+export function display(): (status: UpgradeStatus) => void {
+  let written = '';
+  return (status) => {
+    setCurrentDetails(details(status));
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: UpgradeCluster, value: status.cluster },
+      { key: UpgradePhase, value: status.phase },
+    ];
+    if (status.toVersion) pairs.push({ key: UpgradeTargetVersion, value: status.toVersion });
+    const now = JSON.stringify(pairs.map((p) => p.value));
+    if (now === written) return;
+    written = now;
+    upsertSearchAttributes(pairs);
+  };
+}

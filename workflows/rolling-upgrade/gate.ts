@@ -1,0 +1,48 @@
+/**
+ * The health gates: before anything is touched (a failure refuses the upgrade) and after each node or
+ * batch (a failure pauses for the operator; `resume` runs the gate again).
+ */
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { Failure } from '../../model/errors.js';
+import type { UpgradeOptions } from '../../model/upgrade.js';
+import { gates } from './activities.js';
+import type { Upgrade } from './state.js';
+import { failedChecks } from './status.js';
+
+/** The pre-flight gate, at most 60 s: a cluster unhealthy before the upgrade is refused. */
+export async function preflightGate(upgrade: Upgrade, cluster: string, options: UpgradeOptions): Promise<void> {
+  const result = await gates.healthGate({
+    cluster,
+    timeoutSeconds: Math.min(options.gateTimeoutSeconds, 60),
+    probes: options.probes,
+  });
+  if (upgrade.gated(result)) return;
+  throw ApplicationFailure.nonRetryable(
+    `cluster ${cluster} is unhealthy; refusing to start the upgrade: ${failedChecks(result)}`,
+    Failure.UnhealthyCluster,
+    result,
+  );
+}
+
+/** After `what` (a node or batch): soak, then the gate, until it passes; a failure pauses at `safePoint`. */
+export async function gateOrPause(
+  upgrade: Upgrade,
+  cluster: string,
+  options: UpgradeOptions,
+  what: string,
+  safePoint: () => Promise<void>,
+): Promise<void> {
+  for (;;) {
+    if (options.soakSeconds > 0) await sleep(options.soakSeconds * 1000);
+    const result = await gates.healthGate({
+      cluster,
+      timeoutSeconds: options.gateTimeoutSeconds,
+      upgradedNodes: upgrade.upgraded(),
+      targetVersion: upgrade.toVersion,
+      probes: options.probes,
+    });
+    if (upgrade.gated(result)) return;
+    upgrade.gateFailed(what);
+    await safePoint();
+  }
+}

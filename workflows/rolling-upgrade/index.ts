@@ -1,0 +1,142 @@
+/**
+ * `rollingUpgrade`: the whole upgrade of one cluster to a new template, as the seed describes it.
+ * validate → pre-flight gate → control-plane nodes one at a time → workers in batches (each node a
+ * `nodeUpgrade` child) with a gate after each → final gate → record the new template.
+ * Orchestration only: every read or change of the world is an activity; the state and its
+ * transitions are in ./state.ts, the message handlers in ./handlers.ts.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { workerBatchSize } from '../../model/batches.js';
+import { Failure } from '../../model/errors.js';
+import type { UpgradeStatus } from '../../model/status.js';
+import type { UpgradeOptions, UpgradeRequest, ValidatedUpgrade } from '../../model/upgrade.js';
+import { Aborted } from '../aborted.js';
+import { DESCRIPTIONS, status } from '../control.js';
+import { checkRequest } from '../input.js';
+import { parseWindows } from '../window.js';
+import { preflight, quick } from './activities.js';
+import { rootCause } from './cause.js';
+import { NodeChildren } from './children.js';
+import { display } from './display.js';
+import { gateOrPause, preflightGate } from './gate.js';
+import { handleMessages } from './handlers.js';
+import { RecordWriter } from './record.js';
+import { safePoint } from './safe-point.js';
+import { type Carried, Upgrade } from './state.js';
+
+export type { Carried } from './state.js';
+
+export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): Promise<UpgradeStatus> {
+  const id = workflowInfo().workflowId;
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Partial<UpgradeRequest>;
+  const cluster = String(raw.cluster ?? '');
+  const upgrade = carried
+    ? Upgrade.continued(id, cluster, carried)
+    : new Upgrade(id, cluster, String(raw.template ?? ''));
+  // Handlers first, so no message is missed; `status` answers even when the input is refused.
+  setHandler(status, () => upgrade.view(), { description: DESCRIPTIONS.status });
+  let checked: ReturnType<typeof checkRequest>;
+  try {
+    checked = checkRequest(input);
+  } catch (err) {
+    upgrade.fail((err as Error).message);
+    throw err;
+  }
+  const { request, options } = checked;
+  upgrade.showTo(display());
+  const children = new NodeChildren(upgrade, request.cluster, options);
+  handleMessages(upgrade, children);
+
+  const record = new RecordWriter(request.cluster, id);
+  const windows = parseWindows(options.windows);
+  const atSafePoint = () => safePoint(upgrade, windows, record);
+  const gate = (what: string) => gateOrPause(upgrade, request.cluster, options, what, atSafePoint);
+
+  /** One batch: hand over to a new run if the history grew long, stop if asked, upgrade, gate. */
+  const step = async (nodes: string[]) => {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof rollingUpgrade>(input, upgrade.carry());
+    }
+    await atSafePoint();
+    await children.batch(nodes);
+    await gate(nodes.length === 1 ? `node ${nodes[0]}` : `nodes ${nodes.join(', ')}`);
+  };
+
+  let valid: ValidatedUpgrade;
+  if (carried) {
+    valid = carried.valid;
+  } else {
+    // Before anything is touched: a refusal leaves the cluster and its record as they were.
+    try {
+      valid = await checks(upgrade, request, options);
+    } catch (err) {
+      upgrade.fail(rootCause(err));
+      throw err;
+    }
+    upgrade.start();
+    await record.started(valid);
+  }
+
+  try {
+    for (const node of upgrade.pending('control-plane')) await step([node]);
+    const workers = upgrade.pending('worker');
+    const size = workerBatchSize(options, upgrade.count('worker'));
+    for (let i = 0; i < workers.length; i += size) await step(workers.slice(i, i + size));
+    upgrade.finalGate();
+    await gate('the last node');
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    await readVersions(upgrade, request.cluster);
+    if (err instanceof Aborted) {
+      upgrade.aborted();
+      await record.aborted(upgrade.view());
+      return upgrade.view();
+    }
+    const message = rootCause(err);
+    upgrade.fail(message);
+    await record.failed(message, upgrade.view());
+    throw ApplicationFailure.nonRetryable(
+      `upgrade of ${request.cluster} failed: ${message}`,
+      Failure.UpgradeFailed,
+      upgrade.view(),
+    );
+  }
+  await readVersions(upgrade, request.cluster);
+  upgrade.complete();
+  await record.completed(valid, upgrade.view());
+  return upgrade.view();
+}
+
+/** Validation, the plan and the pre-flight gate. */
+async function checks(upgrade: Upgrade, request: UpgradeRequest, options: UpgradeOptions): Promise<ValidatedUpgrade> {
+  const valid = await quick.validateUpgrade(request);
+  upgrade.validated(valid);
+  const plan = await preflight.planUpgrade({
+    cluster: valid.cluster,
+    fromVersion: valid.fromVersion,
+    toVersion: valid.toVersion,
+    options,
+  });
+  upgrade.planned(plan);
+  await preflightGate(upgrade, valid.cluster, options);
+  return valid;
+}
+
+/** The versions every node runs at the end; a failed read is noted, not fatal. */
+async function readVersions(upgrade: Upgrade, cluster: string): Promise<void> {
+  try {
+    upgrade.versionsSeen(await quick.nodeStates(cluster));
+  } catch (err) {
+    upgrade.error(`could not read the final node versions: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The state of one upgrade and its named transitions: the only place where it changes. The `status`
+ * query's answer (./status.ts) and the payload a run hands to the next (`carry`) are derived from it.
+ * Pure (unit-tested without Temporal); a listener is told after each transition.
+ */
+import type { GateResult, NodeState } from '../../model/kube.js';
+import type { NodeProgress, NodeReport, Phase, UpgradeStatus } from '../../model/status.js';
+import type { UpgradePlan, ValidatedUpgrade } from '../../model/upgrade.js';
+import { failedChecks, statusOf } from './status.js';
+
+export interface UpgradeData {
+  workflowId: string;
+  /** the cluster as the request named it */
+  cluster: string;
+  toTemplate: string;
+  /** where the main flow is; the phase shown is 'paused' too while a drain waits for the operator */
+  phase: Phase;
+  /** true once the upgrade recorded UPDATE_IN_PROGRESS: from then on a failure is the cluster's */
+  started: boolean;
+  valid?: ValidatedUpgrade;
+  nodes: NodeProgress[];
+  /** a pause asked for (by the operator or a failed gate), taken at the next safe point */
+  pauseRequest?: string;
+  abortRequested: boolean;
+  window?: { waitingUntil: string; spec: string };
+  lastGate?: GateResult;
+  errors: string[];
+  warnings: string[];
+}
+
+/** What a run hands to the next when it continues as new (between batches, when no child runs). */
+export type Carried = Pick<
+  UpgradeData,
+  'nodes' | 'pauseRequest' | 'abortRequested' | 'lastGate' | 'errors' | 'warnings'
+> & {
+  valid: ValidatedUpgrade;
+};
+
+export type DrainAction = 'retry' | 'force' | 'skip';
+
+export class Upgrade {
+  private readonly d: UpgradeData;
+  private listener?: (status: UpgradeStatus) => void;
+
+  constructor(
+    readonly workflowId: string,
+    cluster: string,
+    toTemplate: string,
+  ) {
+    this.d = {
+      workflowId,
+      cluster,
+      toTemplate,
+      phase: 'validating',
+      started: false,
+      nodes: [],
+      abortRequested: false,
+      errors: [],
+      warnings: [],
+    };
+  }
+
+  /** A run continued from `carried`: validated, gated and recorded by the first run. */
+  static continued(workflowId: string, cluster: string, carried: Carried): Upgrade {
+    const u = new Upgrade(workflowId, cluster, carried.valid.toTemplate);
+    Object.assign(u.d, carried, { phase: 'upgrading', started: true });
+    return u;
+  }
+
+  carry(): Carried {
+    const { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings } = this.d;
+    if (!valid) throw new Error('an upgrade continues as new only after it started');
+    return { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings };
+  }
+
+  /** Shows the status to `listener` now and after every transition (the UI's details, search attributes). */
+  showTo(listener: (status: UpgradeStatus) => void): void {
+    this.listener = listener;
+    this.changed();
+  }
+
+  /** The template move passed validation: the pre-flight checks come next. */
+  validated(valid: ValidatedUpgrade): void {
+    this.d.valid = valid;
+    this.d.phase = 'preflight';
+    this.changed();
+  }
+
+  planned(plan: UpgradePlan): void {
+    this.d.warnings = plan.warnings;
+    this.d.nodes = plan.nodes.map((n) => ({
+      name: n.name,
+      role: n.role,
+      version: n.kubeletVersion,
+      step: n.action === 'skip' && !n.unschedulable ? 'done' : 'pending',
+      cordoned: false,
+      detail: n.action === 'skip' ? 'already at the target version' : undefined,
+    }));
+    this.changed();
+  }
+
+  /** A health gate answered; returns whether it passed. */
+  gated(result: GateResult): boolean {
+    this.d.lastGate = result;
+    this.changed();
+    return result.healthy;
+  }
+
+  /** Pre-flight passed: from now on nodes are touched. */
+  start(): void {
+    this.d.started = true;
+    this.d.phase = 'upgrading';
+    this.changed();
+  }
+
+  /** The operator asks for a pause; it takes effect at the next safe point (`hold`). */
+  pause(reason?: string): void {
+    this.d.pauseRequest = reason ? `paused by the operator: ${reason}` : 'paused by the operator';
+    this.changed();
+  }
+
+  /** A failed gate asks for a pause; `resume` runs the gate again. */
+  gateFailed(what: string): void {
+    this.d.pauseRequest = `health gate failed after ${what}: ${failedChecks(this.d.lastGate)}`;
+    this.changed();
+  }
+
+  /** At a safe point, with a pause asked for: the upgrade waits for `resume` or `abort`. */
+  hold(): void {
+    this.d.phase = 'paused';
+    this.changed();
+  }
+
+  /** The operator resumes: the pause is lifted and blocked drains are retried; returns those nodes. */
+  resume(): string[] {
+    this.d.pauseRequest = undefined;
+    const blocked = this.blocked().map((n) => n.name);
+    for (const name of blocked) this.setStep(name, 'drain');
+    this.changed();
+    return blocked;
+  }
+
+  /** After a hold or a window wait: nodes go again. */
+  proceed(): void {
+    this.d.phase = 'upgrading';
+    this.d.window = undefined;
+    this.changed();
+  }
+
+  waitForWindow(waitingUntil: string, spec: string): void {
+    this.d.phase = 'waiting-for-window';
+    this.d.window = { waitingUntil, spec };
+    this.changed();
+  }
+
+  /** The operator's decision on a blocked drain. */
+  decide(node: string, action: DrainAction): void {
+    this.setStep(node, action === 'skip' ? 'uncordon' : 'drain');
+    this.changed();
+  }
+
+  /**
+   * A child's progress report. Reports are sent without waiting for delivery, so one may overtake
+   * another: a report older (by `seq`) than the last one applied is stale and ignored.
+   */
+  report(report: NodeReport): void {
+    const node = this.node(report.name);
+    if (!node) return;
+    if (report.seq !== undefined && node.seq !== undefined && report.seq <= node.seq) return;
+    Object.assign(node, report);
+    this.changed();
+  }
+
+  /** A child ended; its last report came with its outcome. */
+  nodeDone(report: NodeReport | undefined): void {
+    if (report) this.report(report);
+  }
+
+  finalGate(): void {
+    this.d.phase = 'final-gate';
+    this.changed();
+  }
+
+  /** The operator asks to abort; it takes effect at the next safe point. */
+  abort(reason?: string): void {
+    if (!this.d.abortRequested) {
+      this.d.errors.push(reason ? `abort requested: ${reason}` : 'abort requested by the operator');
+    }
+    this.d.abortRequested = true;
+    this.changed();
+  }
+
+  /** The kubelet versions read at the end (the status says which node runs which version). */
+  versionsSeen(nodes: NodeState[]): void {
+    for (const n of nodes) {
+      const p = this.d.nodes.find((x) => x.name === n.name || x.replacedBy === n.name);
+      if (p) p.version = n.kubeletVersion;
+    }
+    this.changed();
+  }
+
+  /** Something went wrong that does not end the upgrade. */
+  error(message: string): void {
+    this.d.errors.push(message);
+    this.changed();
+  }
+
+  aborted(): void {
+    this.d.phase = 'aborted';
+    this.changed();
+  }
+
+  fail(message: string): void {
+    this.d.phase = 'failed';
+    this.d.errors.push(message);
+    this.changed();
+  }
+
+  complete(): void {
+    this.d.phase = 'completed';
+    this.changed();
+  }
+
+  get toVersion(): string | undefined {
+    return this.d.valid?.toVersion;
+  }
+
+  get isAbortRequested(): boolean {
+    return this.d.abortRequested;
+  }
+
+  get pauseRequested(): string | undefined {
+    return this.d.pauseRequest;
+  }
+
+  node(name: string): NodeProgress | undefined {
+    return this.d.nodes.find((n) => n.name === name);
+  }
+
+  blocked(): NodeProgress[] {
+    return this.d.nodes.filter((n) => n.step === 'blocked');
+  }
+
+  /** Nodes of a role that no child has worked on yet, in plan order. */
+  pending(role: NodeProgress['role']): string[] {
+    return this.d.nodes.filter((n) => n.role === role && n.step === 'pending').map((n) => n.name);
+  }
+
+  count(role: NodeProgress['role']): number {
+    return this.d.nodes.filter((n) => n.role === role).length;
+  }
+
+  /** The names of the nodes upgraded so far (a surge node under its new name). */
+  upgraded(): string[] {
+    return this.d.nodes.filter((n) => n.step === 'done').map((n) => n.replacedBy ?? n.name);
+  }
+
+  /** The `status` query's answer. */
+  view(): UpgradeStatus {
+    return statusOf(this.d);
+  }
+
+  private setStep(name: string, step: NodeProgress['step']): void {
+    const node = this.node(name);
+    if (node) node.step = step;
+  }
+
+  private changed(): void {
+    this.listener?.(this.view());
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The `status` query's answer, derived from the upgrade's state: the cluster status follows from the
+ * phase, the counts and the nodes being worked on from the nodes' steps, the pause reason from why the
+ * upgrade waits. Pure.
+ */
+import type { GateResult } from '../../model/kube.js';
+import { FINISHED, type NodeProgress, type Phase, type UpgradeStatus } from '../../model/status.js';
+import type { UpgradeData } from './state.js';
+
+export function statusOf(d: UpgradeData): UpgradeStatus {
+  const blocked = d.nodes.filter((n) => n.step === 'blocked');
+  const phase: Phase = d.phase === 'upgrading' && blocked.length > 0 ? 'paused' : d.phase;
+  return {
+    workflowId: d.workflowId,
+    cluster: d.cluster,
+    fromTemplate: d.valid?.fromTemplate,
+    toTemplate: d.valid?.toTemplate ?? d.toTemplate,
+    fromVersion: d.valid?.fromVersion,
+    toVersion: d.valid?.toVersion,
+    clusterStatus: clusterStatusOf(phase, d.started),
+    phase,
+    pausedReason: pausedReason(d, blocked),
+    abortRequested: d.abortRequested,
+    nodes: d.nodes,
+    current: d.nodes.filter((n) => !FINISHED.includes(n.step) && n.step !== 'pending').map((n) => n.name),
+    done: d.nodes.filter((n) => n.step === 'done').length,
+    remaining: d.nodes.filter((n) => !FINISHED.includes(n.step)).length,
+    lastGate: d.lastGate,
+    errors: d.errors,
+    warnings: d.warnings,
+    window: d.phase === 'waiting-for-window' ? d.window : undefined,
+  };
+}
+
+/** The cluster's status (as `openstack coe cluster show` names it) while the upgrade is in `phase`. */
+export function clusterStatusOf(phase: Phase, started: boolean): UpgradeStatus['clusterStatus'] {
+  if (!started) return 'VALIDATING';
+  switch (phase) {
+    case 'paused':
+      return 'UPDATE_PAUSED';
+    case 'completed':
+      return 'UPDATE_COMPLETE';
+    case 'aborted':
+      return 'UPDATE_ABORTED';
+    case 'failed':
+      return 'UPDATE_FAILED';
+    default:
+      return 'UPDATE_IN_PROGRESS';
+  }
+}
+
+/** "nodes: w-1 NotReady; probe http://…: 503": the checks a gate failed. */
+export function failedChecks(gate: GateResult | undefined): string {
+  return (gate?.checks ?? [])
+    .filter((c) => !c.ok)
+    .map((c) => `${c.name}: ${c.detail}`)
+    .join('; ');
+}
+
+function pausedReason(d: UpgradeData, blocked: NodeProgress[]): string | undefined {
+  if (blocked.length > 0) {
+    return `drain blocked on ${blocked.map((n) => n.name).join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`;
+  }
+  if (d.phase === 'paused') return d.pauseRequest;
+  if (d.phase === 'waiting-for-window' && d.window)
+    return `waiting for maintenance window until ${d.window.waitingUntil}`;
+  return undefined;
+}
