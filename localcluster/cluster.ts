@@ -274,7 +274,7 @@ export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> 
       ]);
     }
   }
-  // One kubectl for all new nodes (a v1 List): one process per node costs ~0.2 s each at 1,000 nodes.
+  // One kubectl for all new nodes (a v1 List), not a process per node.
   if (missing.length > 0)
     kubectl(o, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: missing }));
   kubectl(o, ['apply', '-f', join(HERE, 'manifests')]);

@@ -23,7 +23,7 @@ export async function planUpgrade(
 ): Promise<UpgradePlan> {
   const nodes = (await listNodes(kube)).map(nodeState);
   // Pods a page at a time, keeping only what the plan needs: every pod of a large cluster at once
-  // (10,000 are ~40 MB of JSON, several times that as objects) would set the worker's peak memory.
+  // would set the worker's peak memory.
   const refusals: ReturnType<typeof planDrain>['refused'] = [];
   const graceByNode = new Map<string, number>();
   let _continue: string | undefined;
