@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { findCluster, findTemplate } from '../../activities/catalogue/load.js';
-import { DEFAULTS, type UpgradeRequest } from '../../model/upgrade.js';
 import { blockedReport, clusterShow, nodeTable } from '../render.js';
 import { table } from '../table.js';
 import { cliContext } from '../context.js';
@@ -17,76 +16,26 @@ import {
   startUpgrade,
 } from '../upgrades.js';
 import { watch } from '../watch.js';
-import { parseWindows } from '../../workflows/window.js';
 import { checkRequest } from '../../workflows/input.js';
+import { optionFlags, requestFrom, type StartFlags } from '../options.js';
 
-interface StartFlags {
-  allowSkew?: boolean;
-  maxUnavailable?: string;
-  maxSurge?: string;
-  drainTimeout?: string;
-  onDrainTimeout?: 'pause' | 'force' | 'abort';
-  gracePeriod?: string;
-  deleteEmptydirData?: boolean;
-  force?: boolean;
-  soak?: string;
-  probe?: string[];
-  probeSuccesses?: string;
-  window?: string[];
-  wait?: boolean;
-}
+export { requestFrom, type StartFlags };
 
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 
-export function requestFrom(cluster: string, template: string, f: StartFlags): UpgradeRequest {
-  const mu = f.maxUnavailable;
-  return {
-    cluster,
-    template,
-    allowSkew: f.allowSkew,
-    maxUnavailable: mu === undefined ? undefined : mu.endsWith('%') ? mu : Number(mu),
-    maxSurge: num(f.maxSurge),
-    drainTimeoutSeconds: num(f.drainTimeout),
-    onDrainTimeout: f.onDrainTimeout,
-    gracePeriodSeconds: num(f.gracePeriod),
-    deleteEmptyDirData: f.deleteEmptydirData,
-    force: f.force,
-    soakSeconds: num(f.soak),
-    probes: f.probe?.map((url) => ({ url, successes: num(f.probeSuccesses) ?? 3 })),
-    windows: f.window,
-  };
-}
-
 export function upgradeCommands(program: Command): void {
   const cli = cliContext(program);
-  program
+  const start = program
     .command('start')
     .description('start a rolling upgrade of <cluster> to <template> (like `openstack coe cluster upgrade`)')
     .argument('<cluster>')
-    .argument('<template>')
-    .option('--allow-skew', 'allow more than one minor version at once')
-    .option('--max-unavailable <n>', 'workers upgraded at once: a count or a percentage like 10%', '1')
-    .option('--max-surge <n>', 'replace workers by surge, n at a time: new node Ready before the old one drains', '0')
-    .option(
-      '--drain-timeout <seconds>',
-      'time a drain may take before the operator decides',
-      String(DEFAULTS.drainTimeoutSeconds),
-    )
-    .option('--on-drain-timeout <action>', 'pause (wait for the operator), force (delete pods) or abort', 'pause')
-    .option('--grace-period <seconds>', "grace period for evicted pods (default: each pod's own)")
-    .option('--delete-emptydir-data', 'evict pods using emptyDir volumes (their data is lost)')
-    .option('--force', 'evict pods no controller manages (they do not come back)')
-    .option('--soak <seconds>', 'wait after each node before its health gate', '0')
-    .option('--probe <url...>', "HTTP probe(s) every gate must pass (the seed's curl loop)")
-    .option('--probe-successes <n>', 'consecutive successes a probe needs', '3')
-    .option(
-      '--window <spec...>',
-      'maintenance window(s) nodes may start in, e.g. "Sat,Sun 02:00-06:00 Pacific/Auckland"',
-    )
+    .argument('<template>');
+  for (const flag of optionFlags()) start.addOption(flag);
+  start
     .option('--wait', 'watch the upgrade until it ends')
     .action(async (cluster: string, template: string, f: StartFlags) => {
       const request = requestFrom(cluster, template, f);
-      parseWindows(request.windows ?? []);
+      checkRequest(request); // every option, before anything starts
       const c = await cli.client();
       const handle = await startUpgrade(c, request, cli.taskQueue()); // a worker checks the move first
       console.log(`started upgrade ${handle.workflowId} of ${cluster} to ${template}`);
