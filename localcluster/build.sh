@@ -38,6 +38,11 @@ build_kwok() {
   echo "built kwok in $((SECONDS - start)) s" >&2
 }
 
+# One build at a time: a second caller (another test run, the demo) waits for the first, then finds
+# the binaries built.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.build.lock"
+flock 9
 [[ -x $kube_dir/kube ]] || build_kube
 [[ -x $kwok_dir/kwok && -x $kwok_dir/kwokctl ]] || build_kwok
 
