@@ -112,7 +112,8 @@ describe('TLS to Temporal', () => {
 
   it('refuses a certificate without its key, naming both settings', async () => {
     await assert.rejects(
-      connectClient(temporalSettings({ address: proxy.address, tlsCaPath: pki.ca, tlsCertPath: pki.clientCert }, {})),
+      async () =>
+        connectClient(temporalSettings({ address: proxy.address, tlsCaPath: pki.ca, tlsCertPath: pki.clientCert }, {})),
       /TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH/,
     );
   });
