@@ -1,19 +1,19 @@
 /**
- * Reads the catalogue file (YAML) once, checks its shape, and answers look-ups with errors that name
- * what is missing and what exists. Paths in it are resolved relative to the file; ${VAR} and
- * ${VAR:-default} are expanded from the environment.
+ * Reads the catalogue file (YAML) once, checks it against its schema (model/catalogue.ts), and answers
+ * look-ups with errors that name what is missing and what exists. Kubeconfig paths are resolved
+ * relative to the file; ${VAR} and ${VAR:-default} in them are expanded from the environment.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ROOT } from '../../config/root.js';
 import { parse } from 'yaml';
+import * as v from 'valibot';
 import {
-  CLUSTER_STATUSES,
+  CatalogueSchema,
+  catalogueProblems,
   type Catalogue,
   type Cluster,
-  type ClusterStatusName,
   type ClusterTemplate,
-  type ReplaceProvider,
 } from '../../model/catalogue.js';
 import { CatalogueError, UnknownClusterError, UnknownTemplateError } from '../../model/errors.js';
 
@@ -34,98 +34,23 @@ function expand(text: string, env: NodeJS.ProcessEnv): string {
   });
 }
 
-type Raw = Record<string, unknown>;
-
-function isObject(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(where: string, raw: Raw, key: string, fallback?: string): string {
-  const value = raw[key] ?? fallback;
-  if (typeof value !== 'string' || value === '') throw new Error(`${where}: "${key}" must be a non-empty string`);
-  return value;
-}
-
-function number(where: string, raw: Raw, key: string, fallback: number): number {
-  const value = raw[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new Error(`${where}: "${key}" must be a number >= 0`);
-  }
-  return value;
-}
-
-function labels(where: string, raw: unknown): Record<string, string> {
-  if (!isObject(raw)) throw new Error(`${where}: "labels" must be a map`);
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === 'object' && value !== null) throw new Error(`${where}: label "${key}" must be a scalar`);
-    out[key] = String(value);
-  }
-  if (out.kube_tag === undefined) throw new Error(`${where}: labels have no "kube_tag" (the Kubernetes version)`);
-  return out;
-}
-
-function template(raw: unknown, i: number): ClusterTemplate {
-  if (!isObject(raw)) throw new Error(`templates[${i}] must be a map`);
-  const where = `template ${String(raw.name ?? `#${i}`)}`;
-  return { name: text(where, raw, 'name'), uuid: text(where, raw, 'uuid'), labels: labels(where, raw.labels) };
-}
-
-function replace(where: string, raw: unknown): ReplaceProvider {
-  if (!isObject(raw)) throw new Error(`${where}: "replace" must be a map with a "provider"`);
-  switch (raw.provider) {
-    case 'kwok':
-      return { provider: 'kwok', delaySeconds: number(where, raw, 'delaySeconds', 2) };
-    case 'command':
-      return {
-        provider: 'command',
-        command: text(where, raw, 'command'),
-        timeoutSeconds: number(where, raw, 'timeoutSeconds', 1800),
-      };
-    default:
-      throw new Error(`${where}: replace.provider must be one of kwok, command (got ${String(raw.provider)})`);
-  }
-}
-
-function cluster(raw: unknown, i: number, base: string, env: NodeJS.ProcessEnv): Cluster {
-  if (!isObject(raw)) throw new Error(`clusters[${i}] must be a map`);
-  const where = `cluster ${String(raw.name ?? `#${i}`)}`;
-  const status = text(where, raw, 'status', 'CREATE_COMPLETE');
-  if (!(CLUSTER_STATUSES as readonly string[]).includes(status)) {
-    throw new Error(`${where}: status must be one of ${CLUSTER_STATUSES.join(', ')} (got ${status})`);
-  }
-  const kubeconfig = expand(text(where, raw, 'kubeconfig'), env);
-  return {
-    name: text(where, raw, 'name'),
-    uuid: text(where, raw, 'uuid'),
-    template: text(where, raw, 'template'),
-    status: status as ClusterStatusName,
-    keypair: typeof raw.keypair === 'string' ? raw.keypair : undefined,
-    master_count: typeof raw.master_count === 'number' ? raw.master_count : undefined,
-    node_count: typeof raw.node_count === 'number' ? raw.node_count : undefined,
-    kubeconfig: isAbsolute(kubeconfig) ? kubeconfig : resolve(base, kubeconfig),
-    context: typeof raw.context === 'string' ? raw.context : undefined,
-    replace: replace(where, raw.replace),
-  };
-}
-
 /** Parses catalogue text; `base` is the folder relative paths are resolved against. */
 export function parseCatalogue(source: string, base: string, env: NodeJS.ProcessEnv = process.env): Catalogue {
-  const doc: unknown = parse(source, { merge: true });
-  if (!isObject(doc)) throw new Error('the catalogue must be a map with "templates" and "clusters"');
-  const templates = Array.isArray(doc.templates) ? doc.templates.map(template) : [];
-  const clusters = Array.isArray(doc.clusters) ? doc.clusters.map((c, i) => cluster(c, i, base, env)) : [];
-  const seen = new Set<string>();
-  for (const name of [...templates.map((t) => `template ${t.name}`), ...clusters.map((c) => `cluster ${c.name}`)]) {
-    if (seen.has(name)) throw new Error(`${name} is declared twice`);
-    seen.add(name);
-  }
-  for (const c of clusters) {
-    if (!templates.some((t) => t.name === c.template)) {
-      throw new Error(`cluster ${c.name}: its template ${c.template} is not in the catalogue`);
-    }
-  }
-  return { templates, clusters };
+  const checked = v.safeParse(CatalogueSchema, parse(source, { merge: true }));
+  if (!checked.success) throw new Error(catalogueProblems(checked.issues).join('; '));
+  const { templates, clusters } = checked.output;
+  return {
+    templates,
+    clusters: clusters.map((c) => {
+      let kubeconfig: string;
+      try {
+        kubeconfig = expand(c.kubeconfig, env);
+      } catch (err) {
+        throw new Error(`cluster ${c.name}: ${(err as Error).message}`);
+      }
+      return { ...c, kubeconfig: isAbsolute(kubeconfig) ? kubeconfig : resolve(base, kubeconfig) };
+    }),
+  };
 }
 
 /** Loads and checks the catalogue file; every problem is a CatalogueError naming the file. */

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { findTemplate, parseCatalogue } from '../../activities/catalogue/load.js';
+import { findTemplate, loadCatalogue, parseCatalogue } from '../../activities/catalogue/load.js';
 import { upgradeViolations } from '../../activities/templates.js';
+import { Failure } from '../../model/errors.js';
 import type { ClusterRecord } from '../../model/record.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
@@ -74,8 +77,69 @@ describe('parseCatalogue', () => {
       /template a is declared twice/,
     ],
     ['- just a list', /must be a map/],
+    [
+      'templates: [{name: a, uuid: u, labels: {kube_tag: v1.1.1, x: {y: 1}}}]',
+      /template a: label "x" must be a scalar/,
+    ],
+    [
+      'templates: [{name: a, uuid: u, labels: {kube_tag: v1.1.1}}]\nclusters: [{name: c, uuid: u, template: a, kubeconfig: k, status: DONE, replace: {provider: kwok}}]',
+      /cluster c: status must be one of CREATE_COMPLETE, .* \(got DONE\)/,
+    ],
+    [
+      'templates: [{name: a, uuid: u, labels: {kube_tag: v1.1.1}}]\nclusters: [{name: c, uuid: u, template: a, kubeconfig: k, replace: {provider: command}}]',
+      /cluster c: "command" must be a non-empty string/,
+    ],
+    [
+      'templates: [{name: a, uuid: u, labels: {kube_tag: v1.1.1}}]\nclusters: [{name: c, uuid: u, template: a, kubeconfig: "${NO_SUCH_VARIABLE}", replace: {provider: kwok}}]',
+      /cluster c: environment variable NO_SUCH_VARIABLE is not set/,
+    ],
+    ['templates: [3]', /templates\[0\] must be a map with "name", "uuid" and "labels"/],
   ];
   for (const [source, re] of bad) {
     it(`refuses ${re.source}`, () => assert.throws(() => parseCatalogue(source, '/tmp'), re));
   }
+
+  it('names every problem at once, each with its entry', () => {
+    const source = [
+      'templates: [{name: a, labels: {x: "1"}}]',
+      'clusters: [{uuid: u, template: a, kubeconfig: k, replace: {provider: kwok, delaySeconds: -1}}]',
+    ].join('\n');
+    assert.throws(
+      () => parseCatalogue(source, '/tmp'),
+      (err: Error) => {
+        assert.deepEqual(err.message.split('; '), [
+          'template a: "uuid" must be a non-empty string',
+          'template a: labels have no "kube_tag" (the Kubernetes version)',
+          'cluster #0: "name" must be a non-empty string',
+          'cluster #0: "delaySeconds" must be a number >= 0',
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it('names the file and the bad field when loading', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'k8s-ru-catalogue-')), 'catalogue.yaml');
+    writeFileSync(path, 'templates: [{name: a, uuid: "", labels: {kube_tag: v1.1.1}}]\n');
+    assert.throws(() => loadCatalogue(path), {
+      type: Failure.CatalogueError,
+      message: `catalogue ${path}: template a: "uuid" must be a non-empty string`,
+    });
+  });
+
+  it('fills in the defaults and resolves the kubeconfig against the file', () => {
+    const { clusters } = parseCatalogue(
+      'templates: [{name: a, uuid: u, labels: {kube_tag: v1.1.1}}]\nclusters: [{name: c, uuid: u, template: a, kubeconfig: "${DIR:-conf}/k", replace: {provider: command, command: ./replace.sh}}]',
+      '/srv/catalogue',
+      {},
+    );
+    assert.deepEqual(clusters[0], {
+      name: 'c',
+      uuid: 'u',
+      template: 'a',
+      status: 'CREATE_COMPLETE',
+      kubeconfig: '/srv/catalogue/conf/k',
+      replace: { provider: 'command', command: './replace.sh', timeoutSeconds: 1800 },
+    });
+  });
 });
