@@ -4,14 +4,10 @@
  * watcher, pause/resume, abort during a drain, and a budget that can never allow an eviction.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync } from 'node:fs';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { testDeps } from '../support/temporal.js';
-import type { UpgradeStatus } from '../../model/status.js';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { watchAvailability } from '../../localcluster/availability.js';
 import {
@@ -42,22 +38,6 @@ const record = () => {
   const cat = loadCatalogue();
   return testDeps.records.read(cat, findCluster(cat, CLUSTER));
 };
-
-/** Keeps the history of a finished e2e run as a replay fixture (UPDATE_FIXTURES=1). */
-async function keepHistory(name: string, workflowId: string) {
-  if (!process.env.UPDATE_FIXTURES) return;
-  const dir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const handle = h.client.workflow.getHandle(workflowId);
-  writeFileSync(`${dir}${name}--${workflowId}.json`, historyToJSON(await handle.fetchHistory()));
-  // …and the child of the last node it started (a worker: cordon, drain, and on to the end or back).
-  const started = (await handle.query<UpgradeStatus>('status')).nodes.filter((n) => n.step !== 'pending');
-  const last = started.at(-1)?.name;
-  if (last) {
-    const child = h.client.workflow.getHandle(`${workflowId}/${last}`);
-    writeFileSync(`${dir}${name}-node--${workflowId}.json`, historyToJSON(await child.fetchHistory()));
-  }
-}
 
 describe('rolling upgrade end to end', () => {
   it('upgrades every node, control plane first, without a single interruption', async () => {
@@ -94,7 +74,6 @@ describe('rolling upgrade end to end', () => {
     assert.equal(r.coe_version, 'v1.12.7');
     assert.ok(availability.checks > 10, `the watcher saw ${availability.checks} events`);
     assert.equal(availability.failed, 0, availability.failures.join('\n'));
-    await keepHistory('full-upgrade', handle.workflowId);
   });
 
   it('pauses after the first node and cordons nothing more until resumed', async () => {
@@ -117,7 +96,6 @@ describe('rolling upgrade end to end', () => {
     await handle.signal('resume');
     const final = await resultWithin(handle);
     assert.equal(final.phase, 'completed');
-    await keepHistory('pause-resume', handle.workflowId);
   });
 
   it('aborts during a drain: the node is uncordoned and the status lists each version', async () => {
@@ -147,7 +125,6 @@ describe('rolling upgrade end to end', () => {
     assert.equal(r.status, 'UPDATE_ABORTED');
     for (const n of live)
       assert.ok(r.status_reason.includes(`${n.name}=${n.kubeletVersion}`), `${n.name} in ${r.status_reason}`);
-    await keepHistory('abort-during-drain', handle.workflowId);
   });
 
   it('parks a drain blocked by a budget, names it, and completes after the fix and resume', async () => {
@@ -180,6 +157,5 @@ describe('rolling upgrade end to end', () => {
     const final = await resultWithin(handle);
     assert.equal(final.phase, 'completed');
     assert.ok((await nodes()).every((n) => n.kubeletVersion === 'v1.12.7' && !n.unschedulable));
-    await keepHistory('blocked-budget-resume', handle.workflowId);
   });
 });

@@ -1,28 +1,51 @@
 /**
- * Determinism guard: histories recorded from real e2e runs (test/fixtures/histories, re-recorded with
- * UPDATE_FIXTURES=1 npm test -- test/e2e/upgrade.test.ts) are replayed against the current workflow
- * code. A change that would break running upgrades fails here.
+ * Determinism guard: the histories recorded by `npm run fixtures` (test/replay/record.ts, one scenario
+ * per path through the workflows) are replayed against the current workflow code, so a change that
+ * would break running upgrades fails here; and every scenario the recorder defines must have its
+ * files, so a path without a fixture fails too. K8S_RU_HISTORIES=DIR replays another folder (a
+ * recording made with `npm run fixtures -- --out DIR`).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { quietRuntime, WORKFLOWS_PATH } from '../../worker/worker.js';
+import { MANIFEST, parseHistoryFile, readManifest } from './histories.js';
+import { SCENARIOS } from './scenarios.js';
 
-const dir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const dir = process.env.K8S_RU_HISTORIES
+  ? resolve(process.env.K8S_RU_HISTORIES)
+  : fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== MANIFEST);
 
-describe('replay of recorded upgrade histories', () => {
+describe(`replay of recorded upgrade histories (${dir})`, () => {
   it('has recorded histories to replay', () => {
     assert.ok(files.length >= 4, `only ${files.length} histories in ${dir}`);
   });
+
+  it('has the histories of every scenario the recorder defines', () => {
+    const manifest = readManifest(dir);
+    for (const s of SCENARIOS) {
+      const entry = manifest.scenarios.find((e) => e.scenario === s.name);
+      assert.ok(entry, `no fixtures for scenario ${s.name} (${s.covers}): re-record with \`npm run fixtures\``);
+      for (const f of entry.files) {
+        assert.ok(existsSync(join(dir, f.file)), `${s.name}: ${f.file} is listed but missing`);
+        assert.deepEqual(parseHistoryFile(f.file), { scenario: s.name, workflowId: f.workflowId, run: f.run });
+      }
+      const parents = entry.files.filter((f) => f.workflowType === 'rollingUpgrade').length;
+      const children = entry.files.filter((f) => f.workflowType === 'nodeUpgrade').length;
+      assert.ok(parents >= (s.runs ?? 1), `${s.name}: ${parents} rollingUpgrade histories, expected ${s.runs ?? 1}+`);
+      assert.equal(children, s.children, `${s.name}: nodeUpgrade histories`);
+    }
+  });
+
   it('replays every one without nondeterminism', async () => {
     quietRuntime('WARN');
-    // Files are named <case>--<workflow id>.json: replay needs the id the history was recorded with.
     const histories = files.map((f) => ({
-      workflowId: f.replace(/^.*?--/, '').replace(/\.json$/, ''),
-      history: JSON.parse(readFileSync(dir + f, 'utf8')),
+      workflowId: parseHistoryFile(f).workflowId,
+      history: JSON.parse(readFileSync(join(dir, f), 'utf8')),
     }));
     const failures: string[] = [];
     let replayed = 0;

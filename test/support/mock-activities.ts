@@ -1,24 +1,65 @@
 /**
- * A simulated world for workflow tests without a cluster: every activity the workflows call, mocked
- * over an in-memory list of nodes. Records the order and time of cordons.
+ * A simulated world for workflow tests and the replay-fixture recorder, without a cluster: every
+ * activity the workflows call, mocked over an in-memory list of nodes. Records the order and time of
+ * cordons and a line per activity that changes a node. `Faults` make the world misbehave in the ways an
+ * upgrade must survive: a drain held until released (to act mid-drain), evictions refused by a budget,
+ * a failing replacement, an unhealthy gate.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
-import type { NodeState } from '../../model/kube.js';
+import { Failure } from '../../model/errors.js';
+import type { BlockedPod, DrainResult, NodeState } from '../../model/kube.js';
+import { surgeName } from '../../model/surge.js';
 
-export function mockWorld(masters: string[], workers: string[], stepMs = 0) {
+export interface Faults {
+  /** nodes whose drain runs (heartbeating, so it can be cancelled) until `release(node)` */
+  holdDrain?: string[];
+  /** nodes whose evictions a budget refuses, so their drain times out, until `unblock(node)` or a forced drain */
+  budgetBlocks?: string[];
+  /** nodes whose replacement fails (not retryable) */
+  replaceFails?: string[];
+  /** the health gate is unhealthy from its nth call on (1 = the pre-flight gate) until `heal()` */
+  gateFailsFrom?: number;
+}
+
+export const OLD_VERSION = 'v1.11.9';
+
+export function mockWorld(masters: string[], workers: string[], stepMs = 0, faults: Faults = {}) {
   const cordoned: { node: string; at: number }[] = [];
+  /** what changed which node, in order: "cordonNode w-0", "drainNode w-0 (delete)", "restoreNode w-0"… */
+  const calls: string[] = [];
+  const released = new Set<string>();
+  const unblocked = new Set<string>();
+  let healed = false;
+  let gateCalls = 0;
   const node = (name: string, role: NodeState['role']): NodeState => ({
     name,
     role,
-    kubeletVersion: 'v1.11.9',
+    kubeletVersion: OLD_VERSION,
     ready: true,
     unschedulable: false,
   });
-  const world: NodeState[] = [
-    ...masters.map((n) => node(n, 'control-plane')),
-    ...workers.map((n) => node(n, 'worker')),
-  ];
+  const initial = () => [...masters.map((n) => node(n, 'control-plane')), ...workers.map((n) => node(n, 'worker'))];
+  const world: NodeState[] = initial();
+  const find = (name: string) => {
+    const n = world.find((x) => x.name === name);
+    if (!n) throw ApplicationFailure.nonRetryable(`node ${name} does not exist`, Failure.NodeNotFound);
+    return n;
+  };
+  const budgetRefuses = (name: string): BlockedPod[] =>
+    faults.budgetBlocks?.includes(name) && !unblocked.has(name)
+      ? [
+          {
+            pod: `default/web-${name}`,
+            reason: 'budget',
+            budget: 'default/web',
+            message: "Cannot evict pod as it would violate the pod's disruption budget.",
+          },
+        ]
+      : [];
+
   const activities: Partial<Activities> = {
     validateUpgrade: async (r) => ({
       cluster: r.cluster,
@@ -26,7 +67,7 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0) {
       fromTemplate: 'old',
       toTemplate: r.template,
       toTemplateUuid: 't',
-      fromVersion: 'v1.11.9',
+      fromVersion: OLD_VERSION,
       toVersion: 'v1.12.7',
       previousStatus: 'CREATE_COMPLETE',
     }),
@@ -39,24 +80,73 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0) {
       warnings: [],
       estimateSeconds: 2,
     }),
-    healthGate: async () => ({ healthy: true, checks: [], at: new Date().toISOString() }),
+    healthGate: async () => {
+      gateCalls++;
+      const failing = faults.gateFailsFrom !== undefined && gateCalls >= faults.gateFailsFrom && !healed;
+      const checks = [{ name: 'nodes-ready', ok: !failing, detail: failing ? 'w-0 is NotReady' : 'all Ready' }];
+      return { healthy: !failing, checks, at: new Date().toISOString() };
+    },
     nodeStates: async () => world,
     snapshotNode: async ({ node: name }) => {
-      const state = world.find((n) => n.name === name) as NodeState;
-      return { state, snapshot: { name, unschedulable: false, taints: [], labels: {}, addresses: [], capacity: {} } };
+      const state = find(name);
+      return {
+        state,
+        snapshot: { name, unschedulable: state.unschedulable, taints: [], labels: {}, addresses: [], capacity: {} },
+      };
     },
     cordonNode: async ({ node: name }) => {
       cordoned.push({ node: name, at: Date.now() });
+      calls.push(`cordonNode ${name}`);
+      find(name).unschedulable = true;
     },
-    restoreNode: async () => undefined,
-    drainNode: async ({ node: name }) => {
+    restoreNode: async ({ snapshot }) => {
+      calls.push(`restoreNode ${snapshot.name}`);
+      const n = world.find((x) => x.name === snapshot.name);
+      if (n) n.unschedulable = snapshot.unschedulable;
+    },
+    drainNode: async ({ node: name, deletePods }): Promise<DrainResult> => {
+      calls.push(`drainNode ${name}${deletePods ? ' (delete)' : ''}`);
+      const ctx = Context.current();
+      while (faults.holdDrain?.includes(name) && !released.has(name)) {
+        ctx.heartbeat();
+        await ctx.sleep(50); // throws when the drain is cancelled (abort)
+      }
       await sleep(stepMs);
-      return { node: name, drained: true, evicted: 0, skipped: [], podsLeft: 0, blocked: [], timedOut: false };
+      const blocked = deletePods ? [] : budgetRefuses(name);
+      const drained = blocked.length === 0;
+      return {
+        node: name,
+        drained,
+        evicted: drained ? 1 : 0,
+        skipped: [],
+        podsLeft: blocked.length,
+        blocked,
+        timedOut: !drained,
+      };
     },
     replaceNode: async ({ snapshot, targetVersion }) => {
-      const n = world.find((x) => x.name === snapshot.name) as NodeState;
-      n.kubeletVersion = targetVersion;
-      return { node: n.name, replaced: true, detail: '' };
+      calls.push(`replaceNode ${snapshot.name}`);
+      await sleep(stepMs);
+      if (faults.replaceFails?.includes(snapshot.name)) {
+        throw ApplicationFailure.nonRetryable(
+          `replacement of ${snapshot.name} failed: exit status 1`,
+          Failure.ReplaceFailed,
+        );
+      }
+      find(snapshot.name).kubeletVersion = targetVersion;
+      return { node: snapshot.name, replaced: true, detail: '' };
+    },
+    surgeNode: async ({ snapshot, targetVersion }) => {
+      const name = surgeName(snapshot.name, targetVersion);
+      calls.push(`surgeNode ${snapshot.name} → ${name}`);
+      await sleep(stepMs);
+      if (!world.some((n) => n.name === name)) world.push({ ...node(name, 'worker'), kubeletVersion: targetVersion });
+      return { node: name, replaced: true, detail: '' };
+    },
+    retireNode: async ({ node: name }) => {
+      calls.push(`retireNode ${name}`);
+      const i = world.findIndex((n) => n.name === name);
+      if (i >= 0) world.splice(i, 1);
     },
     waitNodeReady: async ({ targetVersion }) => ({ version: targetVersion }),
     recordStatus: async ({ cluster, patch }) => ({
@@ -71,7 +161,41 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0) {
   };
   const reset = () => {
     cordoned.length = 0;
-    for (const n of world) n.kubeletVersion = 'v1.11.9';
+    calls.length = 0;
+    world.splice(0, world.length, ...initial());
+    released.clear();
+    unblocked.clear();
+    healed = false;
+    gateCalls = 0;
   };
-  return { cordoned, world, activities, reset };
+  return {
+    cordoned,
+    calls,
+    world,
+    activities,
+    reset,
+    /** lets a held drain finish */
+    release: (name: string) => void released.add(name),
+    /** the budget allows the node's evictions from now on */
+    unblock: (name: string) => void unblocked.add(name),
+    /** the health gate passes from now on */
+    heal: () => void (healed = true),
+  };
+}
+
+export type MockWorld = ReturnType<typeof mockWorld>;
+
+/**
+ * One set of activities over several worlds, each chosen by the cluster its activity names (every
+ * activity's input is the cluster's name or an object with `cluster`): many scenarios on one worker.
+ */
+export function byCluster(worlds: Record<string, Partial<Activities>>): Partial<Activities> {
+  const names = new Set(Object.values(worlds).flatMap((w) => Object.keys(w)));
+  const route = (name: string) => async (input: unknown) => {
+    const cluster = typeof input === 'string' ? input : (input as { cluster?: unknown } | null)?.cluster;
+    const fn = worlds[String(cluster)]?.[name as keyof Activities] as ((i: unknown) => Promise<unknown>) | undefined;
+    if (!fn) throw ApplicationFailure.nonRetryable(`no simulated cluster "${String(cluster)}" for activity ${name}`);
+    return await fn(input);
+  };
+  return Object.fromEntries([...names].map((n) => [n, route(n)])) as Partial<Activities>;
 }
