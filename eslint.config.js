@@ -48,9 +48,9 @@ export default tseslint.config(
           patterns: [
             {
               group: [
-                '**/activities/kube/*',
-                '**/activities/replace/*',
-                '**/activities/record/*',
+                '**/activities/kube/**',
+                '**/activities/replace/**',
+                '**/activities/record/**',
                 '**/activities/templates.js',
                 '**/activities/index.js',
                 '**/activities/deps.js',
