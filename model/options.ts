@@ -10,8 +10,10 @@
 import * as v from 'valibot';
 import { parseWindows } from '../workflows/window.js';
 
-/** How an option is shown: the `start` flag's help and the README's options table. */
-// a type, not an interface: valibot's metadata must be a plain record
+/**
+ * How an option is shown: the `start` flag's help and the README's options table (a type, not an
+ * interface: valibot's metadata must be a plain record).
+ */
 export type OptionDoc = {
   /** the `start` argument or flag, as commander spells it (`<cluster>`, `--drain-timeout <seconds>`) */
   cli: string;
@@ -23,7 +25,7 @@ export type OptionDoc = {
   defaultText?: string;
 };
 
-/**
+/*
  * Messages are rules that read after the option's name (`problems` puts `"maxSurge"` before
  * `must be a whole number >= 0`), one rule for every check of an option, so a problem is named once.
  */
@@ -32,9 +34,8 @@ const seconds = (min: number) => {
   return v.pipe(v.number(rule), v.finite(rule), v.minValue(min, rule));
 };
 
-const whole = (min: number, rule = `must be a whole number >= ${min}`) => {
-  return v.pipe(v.number(rule), v.integer(rule), v.minValue(min, rule));
-};
+const whole = (min: number, rule = `must be a whole number >= ${min}`) =>
+  v.pipe(v.number(rule), v.integer(rule), v.minValue(min, rule));
 
 const yesNo = () => v.boolean('must be true or false');
 
