@@ -7,14 +7,7 @@ import { findCluster, findTemplate } from '../../activities/catalogue/load.js';
 import { blockedReport, clusterShow, nodeTable } from '../render.js';
 import { table } from '../table.js';
 import { cliContext } from '../context.js';
-import {
-  clusterRecords,
-  latestUpgradeId,
-  planUpgrade,
-  queryStatus,
-  runningUpgrade,
-  startUpgrade,
-} from '../upgrades.js';
+import { clusterRecords, planUpgrade, queryStatus, runningUpgrade, startUpgrade } from '../upgrades.js';
 import { watch } from '../watch.js';
 import { checkRequest } from '../../workflows/input.js';
 import { optionFlags, requestFrom, type StartFlags } from '../options.js';
@@ -97,11 +90,8 @@ export function upgradeCommands(program: Command): void {
       const c = await cli.client();
       const [record] = await clusterRecords(c, [cluster.name], cli.taskQueue());
       if (!record) throw new Error(`no record of cluster ${cluster.name} came back from the worker`);
-      const upgrade = await queryStatus(
-        c,
-        cluster.name,
-        record.workflow_id ?? (await latestUpgradeId(c, cluster.name)),
-      );
+      // The upgrade the record names, else the latest one Temporal lists for the cluster.
+      const upgrade = await queryStatus(c, cluster.name, record.workflow_id);
       console.log(clusterShow(cluster, findTemplate(cat, record.template), record, upgrade));
       if (upgrade) {
         console.log(nodeTable(upgrade.nodes));
