@@ -7,81 +7,75 @@
  *
  *   npm run bench:overhead [-- NODES]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { workerDeps } from '../activities/deps.js';
 import type { UpgradeStatus } from '../model/status.js';
-import { clusterOptions, down, kubeconfigPath, up } from '../localcluster/cluster.js';
+import { down, up } from '../localcluster/cluster.js';
 import { createWorker, quietRuntime } from '../worker/worker.js';
-import { timeline } from './timeline.js';
+import { activityResult, activitySpans, childHistories } from './lib/history.js';
+import { figure } from './lib/report.js';
+import { CLUSTER, FROM, TEMPLATE, activitySettings, benchCluster, countArg, temporalServer } from './lib/setup.js';
+import { timeline } from './lib/timeline.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const nodesWanted = Number(process.argv[2] ?? 100);
+const nodesWanted = countArg(
+  0,
+  100,
+  4,
+  'usage: npm run bench:overhead [-- NODES]   (NODES ≥ 4: 3 control plane + workers)',
+);
 const REPLACE_S = 1; // test/fixtures/catalogue.yaml: replace.delaySeconds
 const GRACE_S = 6; // localcluster/manifests/nginx.yaml: terminationGracePeriodSeconds
-const port = '7433';
-const temporalDir = join(root, '.run/bench/temporal');
-const cluster = clusterOptions({
-  dir: join(root, '.run/bench/cluster'),
-  apiserverPort: 31443,
-  layout: { cluster: 'k8s-upgrade-test', masters: 3, workers: nodesWanted - 3, kubeletVersion: 'v1.11.9' },
+const temporal = temporalServer('temporal', 7433);
+const cluster = benchCluster('cluster', 31443, {
+  layout: { cluster: CLUSTER, masters: 3, workers: nodesWanted - 3, kubeletVersion: FROM },
 });
-process.env.K8S_RU_CATALOGUE = join(root, 'test/fixtures/catalogue.yaml');
-process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-bench-'));
-process.env.K8S_RU_KUBECONFIG = kubeconfigPath(cluster);
-const server = (action: string) =>
-  execFileSync('bash', [join(root, 'scripts/temporal-server.sh'), action, temporalDir], {
-    stdio: 'inherit',
-    env: { ...process.env, TEMPORAL_PORT: port, TEMPORAL_UI_PORT: '0' },
-  });
+const settings = activitySettings(cluster);
+const print = (label: string, value: string) => console.log(figure(label, value, 26));
 
 /** Drains that evicted at least one pod, read from the children's histories. */
 async function evictingDrains(client: Client, status: UpgradeStatus): Promise<number> {
-  let count = 0;
-  for (const n of status.nodes) {
-    const events = (await client.workflow.getHandle(`${status.workflowId}/${n.name}`).fetchHistory()).events ?? [];
-    for (const e of events) {
-      const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
-      if (!payload || payload.length === 0) continue; // void activities
-      const result = JSON.parse(Buffer.from(payload).toString()) as { evicted?: number; skipped?: unknown } | null;
-      if (result?.skipped !== undefined && (result.evicted ?? 0) > 0) count++;
-    }
-  }
-  return count;
+  const histories = await childHistories(
+    client,
+    status.workflowId,
+    status.nodes.map((n) => n.name),
+  );
+  return histories
+    .flatMap(activitySpans)
+    .map((a) => activityResult(a) as { evicted?: number; skipped?: unknown } | null | undefined)
+    .filter((result) => result?.skipped !== undefined && (result.evicted ?? 0) > 0).length;
 }
 
 quietRuntime('WARN');
-server('start');
+temporal.start();
+const deps = workerDeps({ catalogue: settings.catalogue, stateDir: settings.stateDir });
 try {
   const t0 = Date.now();
   await up(cluster);
   console.log(`cluster of ${nodesWanted} nodes up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const native = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
-  const worker = await createWorker(native, 'default', 'bench');
-  const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+  const native = await NativeConnection.connect({ address: temporal.address });
+  const worker = await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', deps });
+  const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const start = Date.now();
   const status = (await worker.runUntil(
     client.workflow.execute('rollingUpgrade', {
       taskQueue: 'bench',
       workflowId: `bench-overhead-${Date.now()}`,
-      args: [{ cluster: 'k8s-upgrade-test', template: 'kubernetes-v1.12.7-prod-20190403' }],
+      args: [{ cluster: CLUSTER, template: TEMPLATE }],
     }),
   )) as UpgradeStatus;
   const total = (Date.now() - start) / 1000;
   const drains = await evictingDrains(client, status);
   const limit = status.nodes.length * REPLACE_S + drains * GRACE_S;
-  console.log(`nodes upgraded:            ${status.done} of ${status.nodes.length} (${status.phase})`);
-  console.log(`total upgrade time:        ${total.toFixed(1)} s`);
-  console.log(
-    `physical limit:            ${limit} s (${status.nodes.length} × ${REPLACE_S} s replace + ${drains} evicting drains × ${GRACE_S} s grace)`,
+  print('nodes upgraded', `${status.done} of ${status.nodes.length} (${status.phase})`);
+  print('total upgrade time', `${total.toFixed(1)} s`);
+  print(
+    'physical limit',
+    `${limit} s (${status.nodes.length} × ${REPLACE_S} s replace + ${drains} evicting drains × ${GRACE_S} s grace)`,
   );
-  console.log(`ratio total/limit:         ${(total / limit).toFixed(3)} (target ≤ 1.03)`);
-  console.log(`overhead per node:         ${((total - limit) / status.nodes.length).toFixed(2)} s`);
+  print('ratio total/limit', `${(total / limit).toFixed(3)} (target ≤ 1.03)`);
+  print('overhead per node', `${((total - limit) / status.nodes.length).toFixed(2)} s`);
   console.log('where the time goes, from the histories:');
   const upgraded = status.nodes.filter((n) => n.step === 'done').map((n) => n.name);
   for (const line of await timeline(client, status.workflowId, upgraded)) console.log(`  ${line}`);
@@ -89,5 +83,7 @@ try {
   await native.close();
 } finally {
   down(cluster);
-  server('stop');
+  temporal.stop();
+  deps.close();
+  settings.remove();
 }

@@ -1,42 +1,28 @@
 /**
  * Where an upgrade's time went, read from the workflow histories: per node on average, each activity
  * type, the progress signals a child waits for, child start latency, and what is left (workflow
- * tasks, round trips to the server). Used by the benchmarks to print a profile next to their totals.
+ * tasks, round trips to the server). bench/overhead.ts prints it next to its totals.
  */
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { type HistoryEvent, activitySpans, childHistories, eventMs, historyOf } from './history.js';
 
-type Event = temporal.api.history.v1.IHistoryEvent;
 /** Progress signals are sent without waiting (but the last): their delivery overlaps the activities. */
 const OVERLAPS = 'progress signal delivery (overlaps)';
 
-const ms = (e: Event | undefined): number => {
-  const t = e?.eventTime;
-  return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
-};
-
 /** Milliseconds per category, summed over one history. */
-function spans(events: Event[]): Map<string, number> {
+function spans(events: HistoryEvent[]): Map<string, number> {
   const out = new Map<string, number>();
   const add = (k: string, v: number) => out.set(k, (out.get(k) ?? 0) + v);
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  for (const activity of activitySpans(events)) add(`activity ${activity.type}`, activity.ms);
   for (const e of events) {
-    const closed =
-      e.activityTaskCompletedEventAttributes ??
-      e.activityTaskFailedEventAttributes ??
-      e.activityTaskTimedOutEventAttributes ??
-      e.activityTaskCanceledEventAttributes;
-    if (closed?.scheduledEventId) {
-      const scheduled = byId.get(Number(closed.scheduledEventId));
-      const type = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
-      add(`activity ${type}`, ms(e) - ms(scheduled));
-    }
     const signaled = e.externalWorkflowExecutionSignaledEventAttributes;
-    if (signaled?.initiatedEventId) add(OVERLAPS, ms(e) - ms(byId.get(Number(signaled.initiatedEventId))));
+    if (signaled?.initiatedEventId) add(OVERLAPS, eventMs(e) - eventMs(byId.get(Number(signaled.initiatedEventId))));
     const started = e.childWorkflowExecutionStartedEventAttributes;
-    if (started?.initiatedEventId) add('child start latency', ms(e) - ms(byId.get(Number(started.initiatedEventId))));
+    if (started?.initiatedEventId)
+      add('child start latency', eventMs(e) - eventMs(byId.get(Number(started.initiatedEventId))));
     const done = e.childWorkflowExecutionCompletedEventAttributes ?? e.childWorkflowExecutionFailedEventAttributes;
-    if (done?.startedEventId) add('child runs', ms(e) - ms(byId.get(Number(done.startedEventId))));
+    if (done?.startedEventId) add('child runs', eventMs(e) - eventMs(byId.get(Number(done.startedEventId))));
   }
   return out;
 }
@@ -55,15 +41,13 @@ export async function timeline(client: Client, workflowId: string, nodes: string
       `  ${'rest: workflow tasks, round trips'.padEnd(34)} ${((whole - accounted) / n).toFixed(0).padStart(7)}`,
     );
   };
-  const parent = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const parentSpans = spans(parent);
-  print('parent', parentSpans, ms(parent.at(-1)) - ms(parent[0]), nodes.length);
+  const parent = await historyOf(client, workflowId);
+  print('parent', spans(parent), eventMs(parent.at(-1)) - eventMs(parent[0]), nodes.length);
   const children = new Map<string, number>();
   let childTime = 0;
-  for (const node of nodes) {
-    const events = (await client.workflow.getHandle(`${workflowId}/${node}`).fetchHistory()).events ?? [];
+  for (const events of await childHistories(client, workflowId, nodes)) {
     for (const [k, v] of spans(events)) children.set(k, (children.get(k) ?? 0) + v);
-    childTime += ms(events.at(-1)) - ms(events[0]);
+    childTime += eventMs(events.at(-1)) - eventMs(events[0]);
   }
   print('nodeUpgrade children', children, childTime, nodes.length);
   return lines;
