@@ -1,7 +1,8 @@
 /**
  * `npm run bundle -- [FILE]`: the workflow code bundled once, ahead of time (default
  * dist/workflow-bundle.js), for `npm run worker -- --workflow-bundle FILE`. A worker given no bundle
- * runs webpack itself at start, which costs it ~200 MB of peak memory; production workers should not.
+ * runs webpack itself at start, which raises its peak memory (README, Performance); production workers
+ * should not.
  * Bundle again whenever workflows/ changes: a worker runs exactly the code in its bundle.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

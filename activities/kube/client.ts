@@ -23,8 +23,8 @@ type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
 
 /**
  * A KubeConfig whose API calls share one keep-alive connection pool. client-node 1.x makes a new
- * agent, so a new TLS connection, for every request (~100 ms per eviction on a busy machine, measured
- * by bench/drain.ts). Proxy agents are left as the library makes them.
+ * agent, so a new TLS connection, for every request (bench/drain.ts measures what that costs a drain).
+ * Proxy agents are left as the library makes them.
  */
 class PooledKubeConfig extends KubeConfig {
   private pool?: http.Agent;
