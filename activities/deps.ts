@@ -19,7 +19,9 @@ export interface ActivityDeps {
 
 /**
  * The catalogue file, loaded at once (a broken file stops the worker at start) and again whenever it
- * changes on disk, so clusters can be added without restarting the worker.
+ * changes on disk, so clusters can be added without restarting the worker. A change that does not load
+ * (a typo, a file caught half-written) is reported and the last good catalogue kept: the upgrades
+ * under way must still be able to drain, gate and put their nodes back.
  */
 export function catalogueFile(path: string): () => Catalogue {
   const stamp = () => {
@@ -33,7 +35,13 @@ export function catalogueFile(path: string): () => Catalogue {
   let loaded = { stamp: stamp(), catalogue: loadCatalogue(path) };
   return () => {
     const now = stamp();
-    if (now !== loaded.stamp) loaded = { stamp: now, catalogue: loadCatalogue(path) };
+    if (now === loaded.stamp) return loaded.catalogue;
+    try {
+      loaded = { stamp: now, catalogue: loadCatalogue(path) };
+    } catch (err) {
+      console.warn(`${(err as Error).message}; keeping the catalogue loaded before`);
+      loaded = { ...loaded, stamp: now };
+    }
     return loaded.catalogue;
   };
 }

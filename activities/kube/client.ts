@@ -54,18 +54,27 @@ export interface KubeClients {
 }
 
 /**
- * Clients for the catalogue's clusters, built from each one's kubeconfig and kept while the catalogue
- * names the same file and context and the file is unchanged (a rewritten kubeconfig gets new clients).
+ * Clients for the catalogue's clusters (by the name or uuid asked for), built from each one's
+ * kubeconfig and kept while the catalogue names the same file and context and the file is unchanged.
+ * A rewritten kubeconfig (a mounted Secret updated, a refreshed token) gets new clients for new calls,
+ * while calls already made finish on the old connections, which close with the worker. A cluster that
+ * leaves the catalogue while its clients exist keeps them: an upgrade under way must still be able to
+ * put its nodes back.
  */
 export function kubeClients(catalogue: () => Catalogue): KubeClients {
   const cache = new Map<string, { key: string; kube: Kube }>();
-  const drop = (name: string) => {
-    (cache.get(name)?.kube.config as PooledKubeConfig | undefined)?.close();
-    cache.delete(name);
-  };
+  const retired: PooledKubeConfig[] = [];
   return {
     kube(clusterName) {
-      const cluster = findCluster(catalogue(), clusterName);
+      let cluster: ReturnType<typeof findCluster>;
+      try {
+        cluster = findCluster(catalogue(), clusterName);
+      } catch (err) {
+        const kept = cache.get(clusterName);
+        if (!kept) throw err;
+        console.warn(`cluster ${clusterName}: ${(err as Error).message}; going on with the clients it had`);
+        return kept.kube;
+      }
       let changed: number;
       try {
         changed = statSync(cluster.kubeconfig).mtimeMs;
@@ -73,9 +82,9 @@ export function kubeClients(catalogue: () => Catalogue): KubeClients {
         throw new ClusterUnreachableError(cluster.name, `its kubeconfig ${cluster.kubeconfig} does not exist`, true);
       }
       const key = `${cluster.kubeconfig}\0${cluster.context ?? ''}\0${changed}`;
-      const hit = cache.get(cluster.name);
+      const hit = cache.get(clusterName);
       if (hit?.key === key) return hit.kube;
-      drop(cluster.name);
+      if (hit) retired.push(hit.kube.config as PooledKubeConfig);
       const config = new PooledKubeConfig();
       config.loadFromFile(cluster.kubeconfig);
       if (cluster.context) config.setCurrentContext(cluster.context);
@@ -86,11 +95,13 @@ export function kubeClients(catalogue: () => Catalogue): KubeClients {
         apps: config.makeApiClient(AppsV1Api),
         policy: config.makeApiClient(PolicyV1Api),
       };
-      cache.set(cluster.name, { key, kube });
+      cache.set(clusterName, { key, kube });
       return kube;
     },
     close() {
-      for (const name of [...cache.keys()]) drop(name);
+      for (const { kube } of cache.values()) (kube.config as PooledKubeConfig).close();
+      for (const config of retired.splice(0)) config.close();
+      cache.clear();
     },
   };
 }
