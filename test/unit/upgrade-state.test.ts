@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { versions } from '../../workflows/rolling-upgrade/record.js';
-import { Upgrade } from '../../workflows/rolling-upgrade/state.js';
+import { type Carried, Upgrade } from '../../workflows/rolling-upgrade/state.js';
 import { plannedUpgrade } from '../support/upgrade-state.js';
 
 const gate = (healthy: boolean) => ({
@@ -109,6 +109,14 @@ describe('upgrade state', () => {
     assert.equal(v.toVersion, 'v1.12.7');
     next.report({ name: 'a', seq: 3, step: 'drain' });
     assert.equal(next.view().nodes[0]?.step, 'done', 'sequence numbers survive the hand-over');
+  });
+
+  it('refuses a payload of another shape instead of starting over with no nodes', () => {
+    const old = { status: { phase: 'upgrading', nodes: [] }, pauseReason: 'paused by the operator', valid: {} };
+    assert.throws(
+      () => Upgrade.continued('upgrade-c', 'c', old as unknown as Carried),
+      /continued with a payload this build cannot read/,
+    );
   });
 
   it('names each node with its version for the record, and the nodes upgraded', () => {

@@ -63,6 +63,10 @@ export class NodeChildren {
       });
       if (this.upgrade.isAbortRequested) await child.signal(abortNode); // the abort came while it started
       const result = await child.result();
+      if (typeof result?.outcome !== 'string') {
+        // A child of another build: its outcome unknown, the node must not count as upgraded.
+        throw new Error(`the child of node ${node} returned a result this build cannot read`);
+      }
       this.upgrade.nodeDone(result.report);
       return result.outcome;
     } finally {

@@ -60,8 +60,15 @@ export class Upgrade {
     };
   }
 
-  /** A run continued from `carried`: validated, gated and recorded by the first run. */
+  /**
+   * A run continued from `carried`: validated, gated and recorded by the first run. A payload of another
+   * shape (a run continued by an incompatible build) fails the workflow task, which Temporal retries,
+   * rather than starting over from an empty node list and recording an upgrade that never happened.
+   */
   static continued(workflowId: string, cluster: string, carried: Carried): Upgrade {
+    if (!carried?.valid?.toVersion || !Array.isArray(carried.nodes) || carried.nodes.length === 0) {
+      throw new Error(`upgrade ${workflowId} was continued with a payload this build cannot read`);
+    }
     const u = new Upgrade(workflowId, cluster, carried.valid.toTemplate);
     Object.assign(u.d, carried, { phase: 'upgrading', started: true });
     return u;
