@@ -15,6 +15,8 @@ export interface Cli {
   client(): Promise<Client>;
   taskQueue(): string;
   catalogue(): Catalogue;
+  /** The catalogue's name for a cluster named by name or uuid (as given when the catalogue lacks it). */
+  clusterName(nameOrUuid: string): string;
 }
 
 /** Reads `program`'s options when first asked (commands run after the whole line is parsed). */
@@ -25,5 +27,11 @@ export function cliContext(program: Command): Cli {
     client: () => (connected ??= client(temporalSettings(connectionOptions(opts())))),
     taskQueue: () => opts().taskQueue,
     catalogue: () => loadCatalogue(opts().catalogue),
+    clusterName(nameOrUuid) {
+      const known = loadCatalogue(opts().catalogue).clusters.find(
+        (c) => c.name === nameOrUuid || c.uuid === nameOrUuid,
+      );
+      return known?.name ?? nameOrUuid;
+    },
   };
 }

@@ -71,7 +71,8 @@ export const clusterRecords = (c: Client, clusters: string[], taskQueue = DEFAUL
 /** Checks the move on a worker (nothing starts when it is refused), then starts the upgrade. */
 export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue = DEFAULT_TASK_QUEUE) {
   const v = await checkUpgrade(c, request, taskQueue);
-  const workflowId = upgradeId(request.cluster);
+  // By the catalogue's name, whether the operator gave the name or the uuid: one id per cluster.
+  const workflowId = upgradeId(v.cluster);
   try {
     return await c.workflow.start('rollingUpgrade', {
       taskQueue,
@@ -79,14 +80,14 @@ export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue
       args: [request],
       workflowIdConflictPolicy: 'FAIL',
       // Listable at once (the workflow keeps phase and target version up to date itself).
-      typedSearchAttributes: [{ key: UpgradeCluster, value: request.cluster }],
-      staticSummary: `Upgrade ${request.cluster} to ${request.template} (${v.fromVersion} → ${v.toVersion})`,
-      staticDetails: `Rolling upgrade of cluster **${request.cluster}** to template **${request.template}**: control plane first, then workers.`,
+      typedSearchAttributes: [{ key: UpgradeCluster, value: v.cluster }],
+      staticSummary: `Upgrade ${v.cluster} to ${request.template} (${v.fromVersion} → ${v.toVersion})`,
+      staticDetails: `Rolling upgrade of cluster **${v.cluster}** to template **${request.template}**: control plane first, then workers.`,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new Error(
-        `an upgrade of cluster ${request.cluster} is already running (workflow ${workflowId}); ` +
+        `an upgrade of cluster ${v.cluster} is already running (workflow ${workflowId}); ` +
           'watch it with `status`/`watch`, or `abort` it before starting another',
       );
     }
@@ -95,11 +96,22 @@ export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue
 }
 
 /**
- * The id of the cluster's latest upgrade, from Temporal's list of upgrades tagged with the cluster:
- * the running one, else the last started (a scheduled upgrade's id carries the schedule's
- * timestamp); `upgrade-<cluster>` when none is listed (yet).
+ * The id of the cluster's latest upgrade, from Temporal's list of upgrades tagged with the cluster
+ * (by its catalogue name): the running one, else the last started (a scheduled upgrade's id carries
+ * the schedule's timestamp). The list lags a little behind the server: an `upgrade-<cluster>` that
+ * runs but is not listed yet wins over an older one listed.
  */
 export async function latestUpgradeId(c: Client, cluster: string): Promise<string> {
+  const started = upgradeId(cluster);
+  const running = await c.workflow
+    .getHandle(started)
+    .describe()
+    .then((d) => d.status.name === 'RUNNING')
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    });
+  if (running) return started;
   let latest: { id: string; start: number } | undefined;
   const query = `WorkflowType = "rollingUpgrade" AND ${UpgradeCluster.name} = "${cluster.replaceAll('"', '\\"')}"`;
   for await (const w of c.workflow.list({ query, pageSize: 100 })) {
@@ -107,7 +119,7 @@ export async function latestUpgradeId(c: Client, cluster: string): Promise<strin
     const start = w.startTime.getTime();
     if (!latest || start > latest.start) latest = { id: w.workflowId, start };
   }
-  return latest?.id ?? upgradeId(cluster);
+  return latest?.id ?? started;
 }
 
 /** The upgrade's status, or undefined when the cluster was never upgraded through this namespace. */

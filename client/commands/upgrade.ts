@@ -105,7 +105,7 @@ export function upgradeCommands(program: Command): void {
     .description('follow an upgrade live: node changes (like `kubectl get node -w`) and a progress bar')
     .argument('<cluster>')
     .action(async (cluster: string) => {
-      const s = await watch(await cli.client(), cluster);
+      const s = await watch(await cli.client(), cli.clusterName(cluster));
       if (s) console.log(`${s.workflowId}: ${s.phase}`);
     });
 
@@ -116,7 +116,7 @@ export function upgradeCommands(program: Command): void {
       .argument('<cluster>')
       .option('--reason <text>', 'why (recorded in the status)')
       .action(async (cluster: string, f: { reason?: string }) => {
-        const handle = await runningUpgrade(await cli.client(), cluster);
+        const handle = await runningUpgrade(await cli.client(), cli.clusterName(cluster));
         await handle.signal(name, { reason: f.reason });
         console.log(`${name} sent to ${handle.workflowId}`);
       });
@@ -132,7 +132,7 @@ export function upgradeCommands(program: Command): void {
       .argument('<node>')
       .option('--timeout <seconds>', 'new drain timeout (retry-drain)')
       .action(async (cluster: string, node: string, f: { timeout?: string }) => {
-        const handle = await runningUpgrade(await cli.client(), cluster);
+        const handle = await runningUpgrade(await cli.client(), cli.clusterName(cluster));
         const answer = await handle.executeUpdate<string, [{ node: string; timeoutSeconds?: number }]>(update, {
           args: [{ node, timeoutSeconds: num(f.timeout) }],
         });

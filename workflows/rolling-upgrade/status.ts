@@ -12,7 +12,7 @@ export function statusOf(d: UpgradeData): UpgradeStatus {
   const phase: Phase = d.phase === 'upgrading' && blocked.length > 0 ? 'paused' : d.phase;
   return {
     workflowId: d.workflowId,
-    cluster: d.cluster,
+    cluster: d.valid?.cluster ?? d.cluster, // the catalogue's name once validated, whether asked by name or uuid
     fromTemplate: d.valid?.fromTemplate,
     toTemplate: d.valid?.toTemplate ?? d.toTemplate,
     fromVersion: d.valid?.fromVersion,
