@@ -91,11 +91,21 @@ export function temporalSettings(
         '(TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, or --tls-cert-path and --tls-key-path)',
     );
   }
+  const tlsSwitch = vars.TEMPORAL_TLS?.trim().toLowerCase();
+  if (tlsSwitch !== undefined) {
+    // envconfig reads anything but "true" and "1" as off, which would send an API key in the clear.
+    if (!['true', 'false', '1', '0'].includes(tlsSwitch)) {
+      throw new Error(`TEMPORAL_TLS (or --tls) must be true or false, not "${vars.TEMPORAL_TLS}"`);
+    }
+    vars.TEMPORAL_TLS = tlsSwitch;
+  }
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: vars });
   } catch (err) {
-    throw new Error(`cannot load the Temporal connection settings: ${(err as Error).message}`);
+    // Only the first line: a TOML parser quotes the offending line, which may hold a key.
+    const first = (err as Error).message.split('\n')[0];
+    throw new Error(`cannot load the Temporal connection settings: ${first}`);
   }
   const address = loaded.connectionOptions.address ?? DEFAULT_ADDRESS;
   return {

@@ -38,7 +38,12 @@ const seconds = (field: string, fallback: number) => {
   return v.optional(v.pipe(v.number(message), v.finite(message), v.minValue(0, message)), fallback);
 };
 
-const maybe = <S extends v.GenericSchema>(schema: S) => v.optional(schema);
+/** An optional field; an empty one (`context:`, YAML null) counts as absent. */
+const maybe = <S extends v.GenericSchema>(schema: S) =>
+  v.pipe(
+    v.nullish(schema),
+    v.transform((value) => value ?? undefined),
+  );
 
 /** Label values are scalars, kept as text; `kube_tag` carries the Kubernetes version. */
 const labels = v.pipe(
@@ -85,7 +90,7 @@ export const ClusterSchema = map(
     /** the template the cluster was created from (its current one until an upgrade records another) */
     template: needed(text('template')),
     /** status the cluster was declared with (CREATE_COMPLETE); later states live in its record */
-    status: v.optional(
+    status: v.nullish(
       v.picklist(
         CLUSTER_STATUSES,
         (issue) => `status must be one of ${CLUSTER_STATUSES.join(', ')} (got ${String(issue.input)})`,

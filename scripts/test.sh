@@ -33,7 +33,7 @@ cleanup() {
       grep -E '^E|level=ERROR|NotReady|Not-Ready|unreachable|Unknown' "$log" | tail -n 40 | cut -c1-300 >&2 || true
     done
   fi
-  bash scripts/temporal-server.sh stop "$RUN/temporal" || true
+  if [[ -n ${TEMPORAL_STARTED:-} ]]; then bash scripts/temporal-server.sh stop "$RUN/temporal" || true; fi
   if [[ -n ${CLUSTER_STARTED:-} ]]; then npx tsx localcluster/cli.ts down || true; fi
 }
 trap cleanup EXIT
@@ -41,6 +41,7 @@ trap cleanup EXIT
 if printf '%s\n' "${files[@]}" | grep -qv '^test/unit/'; then
   rm -rf "$RUN/temporal"
   export TEMPORAL_PORT=${TEST_TEMPORAL_PORT:-7633} TEMPORAL_UI_PORT=${TEST_TEMPORAL_UI_PORT:-$((${TEST_TEMPORAL_PORT:-7633} + 1000))}
+  TEMPORAL_STARTED=1
   bash scripts/temporal-server.sh start "$RUN/temporal"
   export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT TEMPORAL_NAMESPACE=default
 fi

@@ -4,7 +4,7 @@
  * The Temporal connection comes from the connection flags, TEMPORAL_* variables and the profile.
  */
 import { existsSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { workerDeps } from '../activities/deps.js';
 import { DEFAULT_STATE_DIR } from '../activities/record/store.js';
 import { catalogueOption, connectionFlags, connectionOptions, taskQueueOption } from '../config/flags.js';
@@ -12,6 +12,8 @@ import { connectWorker, temporalSettings } from '../config/temporal.js';
 import { requireSearchAttributes } from './search-attributes.js';
 import { workerStats } from './stats.js';
 import { createWorker, quietRuntime } from './worker.js';
+
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 interface WorkerFlags {
   taskQueue: string;
@@ -43,7 +45,13 @@ const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').descri
   )
   .addOption(
     new Option('--log-level <level>', "the SDK's log level")
-      .choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
+      .argParser((value) => {
+        const level = value.toUpperCase();
+        if (!LOG_LEVELS.includes(level)) {
+          throw new InvalidArgumentError(`the log level is one of ${LOG_LEVELS.join(', ')} (any case), not "${value}"`);
+        }
+        return level;
+      })
       .env('K8S_RU_LOG_LEVEL')
       .default('INFO'),
   );

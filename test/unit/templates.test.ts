@@ -142,4 +142,15 @@ describe('parseCatalogue', () => {
       replace: { provider: 'command', command: './replace.sh', timeoutSeconds: 1800 },
     });
   });
+
+  it('takes an empty optional field (YAML null) as absent', () => {
+    const { clusters } = parseCatalogue(
+      'templates: [{name: a, uuid: u, labels: {kube_tag: v1.1.1}}]\nclusters: [{name: c, uuid: u, template: a, kubeconfig: /k, context:, status:, keypair:, replace: {provider: kwok}}]',
+      '/srv',
+      {},
+    );
+    assert.equal(clusters[0]?.status, 'CREATE_COMPLETE');
+    assert.equal(clusters[0]?.context, undefined);
+    assert.equal(clusters[0]?.keypair, undefined);
+  });
 });

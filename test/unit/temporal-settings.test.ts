@@ -90,6 +90,24 @@ describe('temporalSettings', () => {
     assert.equal(Buffer.from(tls.serverRootCACertificate ?? []).toString(), 'NEW');
   });
 
+  it('refuses a TEMPORAL_TLS that is neither true nor false (envconfig would take it as off)', () => {
+    assert.throws(
+      () => temporalSettings({}, { TEMPORAL_TLS: 'yes', TEMPORAL_API_KEY: 'k' }, silent),
+      /TEMPORAL_TLS \(or --tls\) must be true or false, not "yes"/,
+    );
+    assert.ok(temporalSettings({}, { TEMPORAL_TLS: 'TRUE' }, silent).connection.tls, 'TRUE turns TLS on');
+    assert.equal(temporalSettings({}, { TEMPORAL_TLS: 'false' }, silent).connection.tls, false);
+  });
+
+  it('names a broken profile file without quoting its lines (they may hold a key)', () => {
+    const broken = file('broken.toml', '[profile.default]\napi_key = "sk-SECRET-123\n');
+    assert.throws(
+      () => temporalSettings({}, { TEMPORAL_CONFIG_FILE: broken }, silent),
+      (err: Error) =>
+        /^cannot load the Temporal connection settings: /.test(err.message) && !err.message.includes('SECRET'),
+    );
+  });
+
   it('refuses a client certificate without its key, naming both settings', () => {
     assert.throws(
       () => temporalSettings({ tlsCertPath: file('c.pem', 'C') }, {}, silent),

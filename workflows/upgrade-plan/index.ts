@@ -10,9 +10,11 @@ import type { ClusterRecord } from '../../model/record.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../../model/upgrade.js';
 import { checkRequest } from '../input.js';
 
-// Someone waits at a terminal: a few quick attempts, then the failure is theirs to read.
+// Someone waits at a terminal: a few quick attempts, then the failure is theirs to read — well within
+// the CLI's wait (client/upgrades.ts), so an activity's own error reaches them, not a timeout.
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '90 seconds',
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
 });
 
