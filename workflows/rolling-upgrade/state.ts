@@ -4,37 +4,12 @@
  * Pure (unit-tested without Temporal); a listener is told after each transition.
  */
 import type { GateResult, NodeState } from '../../model/kube.js';
-import type { NodeProgress, NodeReport, Phase, UpgradeStatus } from '../../model/status.js';
+import type { NodeProgress, NodeReport, UpgradeStatus } from '../../model/status.js';
 import type { UpgradePlan, ValidatedUpgrade } from '../../model/upgrade.js';
 import { failedChecks, statusOf } from './status.js';
+import type { Carried, UpgradeData } from './types.js';
 
-export interface UpgradeData {
-  workflowId: string;
-  /** the cluster as the request named it */
-  cluster: string;
-  toTemplate: string;
-  /** where the main flow is; the phase shown is 'paused' too while a drain waits for the operator */
-  phase: Phase;
-  /** true once the upgrade recorded UPDATE_IN_PROGRESS: from then on a failure is the cluster's */
-  started: boolean;
-  valid?: ValidatedUpgrade;
-  nodes: NodeProgress[];
-  /** a pause asked for (by the operator or a failed gate), taken at the next safe point */
-  pauseRequest?: string;
-  abortRequested: boolean;
-  window?: { waitingUntil: string; spec: string };
-  lastGate?: GateResult;
-  errors: string[];
-  warnings: string[];
-}
-
-/** What a run hands to the next when it continues as new (between batches, when no child runs). */
-export type Carried = Pick<
-  UpgradeData,
-  'nodes' | 'pauseRequest' | 'abortRequested' | 'lastGate' | 'errors' | 'warnings'
-> & {
-  valid: ValidatedUpgrade;
-};
+export type { Carried, UpgradeData } from './types.js';
 
 export type DrainAction = 'retry' | 'force' | 'skip';
 

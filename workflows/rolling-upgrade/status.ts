@@ -5,7 +5,7 @@
  */
 import type { GateResult } from '../../model/kube.js';
 import { FINISHED, type NodeProgress, type Phase, type UpgradeStatus } from '../../model/status.js';
-import type { UpgradeData } from './state.js';
+import type { UpgradeData } from './types.js';
 
 export function statusOf(d: UpgradeData): UpgradeStatus {
   const blocked = d.nodes.filter((n) => n.step === 'blocked');

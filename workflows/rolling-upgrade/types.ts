@@ -1,0 +1,32 @@
+/** The parent's state as plain data, and the part of it one run hands to the next. Plain JSON. */
+import type { GateResult } from '../../model/kube.js';
+import type { NodeProgress, Phase } from '../../model/status.js';
+import type { ValidatedUpgrade } from '../../model/upgrade.js';
+
+export interface UpgradeData {
+  workflowId: string;
+  /** the cluster as the request named it */
+  cluster: string;
+  toTemplate: string;
+  /** where the main flow is; the phase shown is 'paused' too while a drain waits for the operator */
+  phase: Phase;
+  /** true once the upgrade recorded UPDATE_IN_PROGRESS: from then on a failure is the cluster's */
+  started: boolean;
+  valid?: ValidatedUpgrade;
+  nodes: NodeProgress[];
+  /** a pause asked for (by the operator or a failed gate), taken at the next safe point */
+  pauseRequest?: string;
+  abortRequested: boolean;
+  window?: { waitingUntil: string; spec: string };
+  lastGate?: GateResult;
+  errors: string[];
+  warnings: string[];
+}
+
+/** What a run hands to the next when it continues as new (between batches, when no child runs). */
+export type Carried = Pick<
+  UpgradeData,
+  'nodes' | 'pauseRequest' | 'abortRequested' | 'lastGate' | 'errors' | 'warnings'
+> & {
+  valid: ValidatedUpgrade;
+};
