@@ -2,15 +2,14 @@
  * Records the replay fixtures: `npm run fixtures [-- --out DIR]`. Runs every scenario of scenarios.ts
  * on a real Temporal dev server (started here with scripts/temporal-server.sh, or the one at
  * TEMPORAL_ADDRESS) with a worker of the current workflow code over mocked activities (one simulated
- * cluster per scenario), drives it with the real client, checks that it took its path, and writes
- * every history it made (each run of the parent, every child) and the manifest (index.json) to DIR
- * (default test/fixtures/histories). The folder's old histories are replaced only when every scenario
- * was recorded.
+ * cluster per scenario), drives it with the real client, checks that it took its path (run.ts, which
+ * test/temporal/scenarios.test.ts shares), and writes every history it made (each run of the parent,
+ * every child) and the manifest (index.json) to DIR (default test/fixtures/histories). The folder's old
+ * histories are replaced only when every scenario was recorded.
  *
  * Environment, as for `npm test`: K8S_RU_TEST_RUN (state folder; default .run/fixtures),
  * TEST_TEMPORAL_PORT (default 7733), TEMPORAL_ADDRESS (use that server instead), TEMPORAL_NAMESPACE.
  */
-import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,27 +17,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import pLimit from 'p-limit';
-import type { UpgradeStatus } from '../../model/status.js';
 import { quietRuntime, WORKFLOWS_PATH } from '../../worker/worker.js';
-import { byCluster, mockWorld, type MockWorld } from '../support/mock-activities.js';
-import {
-  collectHistories,
-  historyFile,
-  type Manifest,
-  MANIFEST,
-  type ManifestEntry,
-  operatorMessages,
-} from './histories.js';
+import type { MockWorld } from '../support/mock-activities.js';
+import { historyFile, type Manifest, MANIFEST, type ManifestEntry } from './histories.js';
+import { CONCURRENCY, runScenario, scenarioActivities, scenarioWorlds, slowestFirst } from './run.js';
 import { type Scenario, SCENARIOS } from './scenarios.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Mock steps take tens of milliseconds: a whole recording takes about as long as its window wait. */
-const STEP_MS = 30;
-const RESULT_MS = 120_000;
 
 interface Server {
   address: string;
@@ -72,54 +61,14 @@ interface Recorded {
 }
 
 async function record(client: Client, taskQueue: string, s: Scenario, world: MockWorld): Promise<Recorded> {
-  const started = Date.now();
-  const options = typeof s.options === 'function' ? s.options() : (s.options ?? {});
-  const handle = await client.workflow.start('rollingUpgrade', {
-    taskQueue,
-    workflowId: `upgrade-${s.name}`,
-    args: [{ cluster: s.name, template: 'kubernetes-v1.12.7', ...options }],
+  const { runs, seconds } = await runScenario(client, taskQueue, s, world);
+  const histories = new Map<string, string>();
+  const files = runs.map((r) => {
+    const file = historyFile(s.name, r.workflowId, r.run);
+    histories.set(file, historyToJSON(r.history));
+    return { file, workflowType: r.workflowType, workflowId: r.workflowId, run: r.run };
   });
-  const u = { handle, world };
-  try {
-    await s.drive?.(u);
-    const result = handle.result() as Promise<UpgradeStatus>;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no result after ${RESULT_MS / 1000} s`)), RESULT_MS);
-    });
-    let final: UpgradeStatus;
-    try {
-      final = await Promise.race([result, late]);
-    } catch (err) {
-      if (!(err instanceof WorkflowFailedError)) throw err;
-      final = await handle.query<UpgradeStatus>('status');
-    } finally {
-      clearTimeout(timer);
-    }
-    assert.equal(final.phase, s.outcome, `${s.name} ended ${final.phase}: ${final.errors.join('; ')}`);
-    const runs = await collectHistories(client, handle.workflowId, handle.firstExecutionRunId);
-    const parents = runs.filter((r) => r.workflowType === 'rollingUpgrade');
-    const children = runs.filter((r) => r.workflowType === 'nodeUpgrade');
-    if (s.runs === undefined) assert.equal(parents.length, 1, `${s.name}: runs of the parent`);
-    else assert.ok(parents.length >= s.runs, `${s.name}: ${parents.length} runs of the parent, expected ${s.runs}+`);
-    assert.equal(children.length, s.children, `${s.name}: child histories`);
-    const events = parents.flatMap((r) => r.history.events ?? []);
-    assert.deepEqual(operatorMessages(events), s.sends ?? [], `${s.name}: the operator's messages`);
-    s.check?.(u, final, events);
-    const histories = new Map<string, string>();
-    const files = runs.map((r) => {
-      const file = historyFile(s.name, r.workflowId, r.run);
-      histories.set(file, historyToJSON(r.history));
-      return { file, workflowType: r.workflowType, workflowId: r.workflowId, run: r.run };
-    });
-    return { entry: { scenario: s.name, covers: s.covers, files }, histories, seconds: (Date.now() - started) / 1000 };
-  } catch (err) {
-    await handle.terminate('fixture recording failed').catch(() => undefined);
-    const status = await handle.query<UpgradeStatus>('status').catch(() => undefined);
-    throw new Error(`scenario ${s.name}: ${(err as Error).message}\nlast status: ${JSON.stringify(status)}`, {
-      cause: err,
-    });
-  }
+  return { entry: { scenario: s.name, covers: s.covers, files }, histories, seconds };
 }
 
 /** Replaces the folder's histories and manifest by the new ones (other files stay). */
@@ -151,10 +100,8 @@ async function main() {
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const worlds = new Map(
-      SCENARIOS.map((s) => [s.name, mockWorld(s.masters ?? ['cp-0'], s.workers ?? ['w-0', 'w-1'], STEP_MS, s.faults)]),
-    );
-    const activities = byCluster(Object.fromEntries([...worlds].map(([name, w]) => [name, w.activities])));
+    const worlds = scenarioWorlds(SCENARIOS);
+    const activities = scenarioActivities(worlds);
     const taskQueue = `fixtures-${randomUUID().slice(0, 8)}`;
     const connection = await NativeConnection.connect({ address: server.address });
     const worker = await Worker.create({
@@ -168,11 +115,8 @@ async function main() {
       connection: await Connection.connect({ address: server.address }),
       namespace: server.namespace,
     });
-    // The slowest (a wait for a maintenance window) first; a few at a time on a small machine.
-    const limit = pLimit(4);
-    const order = [...SCENARIOS].sort(
-      (a, b) => Number(typeof b.options === 'function') - Number(typeof a.options === 'function'),
-    );
+    const limit = pLimit(CONCURRENCY);
+    const order = slowestFirst(SCENARIOS);
     const done = new Map<string, Recorded>();
     const results = await worker.runUntil(
       Promise.allSettled(

@@ -2,7 +2,8 @@
  * The paths through `rollingUpgrade` and `nodeUpgrade` that the replay fixtures cover, one scenario
  * each: a simulated cluster (nodes and faults), the upgrade's options, what the operator does while it
  * runs (signals, updates), how it ends, how many histories it leaves, and what proves the path was
- * taken. test/replay/record.ts records them; test/replay/replay.test.ts checks that each has its files.
+ * taken. run.ts runs and checks them: test/temporal/scenarios.test.ts on every test run, record.ts when
+ * it records the fixtures; test/replay/replay.test.ts checks that each has its files.
  */
 import assert from 'node:assert/strict';
 import { until } from '../support/temporal.js';
