@@ -41,6 +41,11 @@ describe('progress reports', () => {
     });
     const text = details(s.view());
     assert.match(text, /^\*\*c\*\*: v1\.11\.9 → v1\.12\.7 — phase \*\*paused\*\* \(drain blocked on b: /);
+    // The details of a status as given, whatever derived it.
+    assert.match(
+      details({ ...s.view(), phase: 'upgrading', pausedReason: undefined }),
+      /^\*\*c\*\*: v1\.11\.9 → v1\.12\.7 — phase \*\*upgrading\*\*\n\nnodes done 0 of 2\n\n/,
+    );
     assert.match(text, /\n\nnodes done 0 of 2\n\n/);
     assert.match(
       text,
