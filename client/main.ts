@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { catalogueOption, connectionFlags, taskQueueOption } from '../config/flags.js';
 import { catalogueCommands } from './commands/catalogue.js';
+import { explain } from './explain.js';
 import { scheduleCommands } from './commands/schedule.js';
 import { upgradeCommands } from './commands/upgrade.js';
 
@@ -20,7 +21,7 @@ scheduleCommands(program);
 try {
   await program.parseAsync();
 } catch (err) {
-  console.error(`error: ${(err as Error).message}`);
+  console.error(`error: ${explain(err)}`);
   process.exitCode = 1;
 } finally {
   // Connections to Temporal would keep the process alive.

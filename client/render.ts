@@ -48,6 +48,7 @@ export function clusterShow(
       upgrade?.lastGate ? Object.fromEntries(upgrade.lastGate.checks.map((c) => [c.name, c.ok ? 'ok' : c.detail])) : '',
     ],
     ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
+    ['rejected_messages', upgrade?.rejected.length ? upgrade.rejected.join('; ') : ''],
   ]);
 }
 

@@ -69,6 +69,8 @@ export interface UpgradeStatus {
   lastGate?: GateResult;
   errors: string[];
   warnings: string[];
+  /** operator messages refused as malformed (a signal cannot be refused to its sender), newest last */
+  rejected: string[];
   /** set while the upgrade waits for a maintenance window */
   window?: { waitingUntil: string; spec: string };
 }

@@ -27,6 +27,8 @@ export function details(status: UpgradeStatus): string {
         (n.blocked?.length ? `; blocked: ${n.blocked.map((b) => `${b.pod} (${b.message})`).join('; ')}` : ''),
     );
   }
+  const rejected = status.rejected.at(-1);
+  if (rejected) lines.push('', `last message ${rejected}`);
   if (status.lastGate && !status.lastGate.healthy) {
     lines.push(
       '',

@@ -16,14 +16,28 @@ import {
   retryDrain,
   skipNode,
 } from '../control.js';
+import { nodeTargetProblem, reasonProblem } from '../messages.js';
 import type { NodeChildren } from './children.js';
 import type { DrainAction, Upgrade } from './state.js';
 
 export function handleMessages(upgrade: Upgrade, children: NodeChildren): void {
-  setHandler(pause, (r) => upgrade.pause(r?.reason), { description: DESCRIPTIONS.pause });
+  /** A malformed signal changes nothing; the status says it was refused and why. */
+  const wellFormed = (signal: string, input: unknown) => {
+    const problem = reasonProblem(signal, input);
+    if (problem) upgrade.rejectMessage(problem);
+    return problem === undefined;
+  };
+  setHandler(
+    pause,
+    (r) => {
+      if (wellFormed('pause', r)) upgrade.pause(r?.reason);
+    },
+    { description: DESCRIPTIONS.pause },
+  );
   setHandler(
     resume,
-    async () => {
+    async (r) => {
+      if (!wellFormed('resume', r)) return;
       // A blocked drain is a pause too: resume retries it.
       const blocked = upgrade.resume();
       await Promise.all(blocked.map((node) => children.decide(node, { action: 'retry' })));
@@ -33,6 +47,7 @@ export function handleMessages(upgrade: Upgrade, children: NodeChildren): void {
   setHandler(
     abort,
     async (r) => {
+      if (!wellFormed('abort', r)) return;
       upgrade.abort(r?.reason);
       await children.abortAll();
     },
@@ -40,17 +55,22 @@ export function handleMessages(upgrade: Upgrade, children: NodeChildren): void {
   );
   setHandler(nodeProgress, (report) => upgrade.report(report), { description: DESCRIPTIONS.nodeProgress });
 
-  const mustBeBlocked = ({ node }: NodeTarget) => {
-    const n = upgrade.node(node);
-    if (!n) throw ApplicationFailure.nonRetryable(`node "${node}" is not part of this upgrade`, Failure.BadRequest);
-    if (n.step !== 'blocked') {
-      const blocked = upgrade.blocked().map((x) => x.name);
-      throw ApplicationFailure.nonRetryable(
-        `node ${node} is not blocked (it is at step ${n.step}); blocked nodes: ${blocked.join(', ') || 'none'}`,
-        Failure.BadRequest,
-      );
-    }
-  };
+  const mustBeBlocked =
+    (update: string, withTimeout = false) =>
+    (input: NodeTarget) => {
+      const problem = nodeTargetProblem(update, input, withTimeout);
+      if (problem) throw ApplicationFailure.nonRetryable(problem, Failure.BadRequest);
+      const { node } = input;
+      const n = upgrade.node(node);
+      if (!n) throw ApplicationFailure.nonRetryable(`node "${node}" is not part of this upgrade`, Failure.BadRequest);
+      if (n.step !== 'blocked') {
+        const blocked = upgrade.blocked().map((x) => x.name);
+        throw ApplicationFailure.nonRetryable(
+          `node ${node} is not blocked (it is at step ${n.step}); blocked nodes: ${blocked.join(', ') || 'none'}`,
+          Failure.BadRequest,
+        );
+      }
+    };
   const decide =
     (action: DrainAction, message: string) =>
     async (req: NodeTarget & { timeoutSeconds?: number }): Promise<string> => {
@@ -60,16 +80,14 @@ export function handleMessages(upgrade: Upgrade, children: NodeChildren): void {
     };
   setHandler(retryDrain, decide('retry', 'retrying the drain of'), {
     description: DESCRIPTIONS.retryDrain,
-    validator: (req) => {
-      mustBeBlocked(req);
-      if (req.timeoutSeconds !== undefined && !(typeof req.timeoutSeconds === 'number' && req.timeoutSeconds > 0)) {
-        throw ApplicationFailure.nonRetryable('timeoutSeconds must be a number of seconds > 0', Failure.BadRequest);
-      }
-    },
+    validator: mustBeBlocked('retryDrain', true),
   });
   setHandler(forceDrain, decide('force', 'deleting the blocking pods of'), {
     description: DESCRIPTIONS.forceDrain,
-    validator: mustBeBlocked,
+    validator: mustBeBlocked('forceDrain'),
   });
-  setHandler(skipNode, decide('skip', 'skipping'), { description: DESCRIPTIONS.skipNode, validator: mustBeBlocked });
+  setHandler(skipNode, decide('skip', 'skipping'), {
+    description: DESCRIPTIONS.skipNode,
+    validator: mustBeBlocked('skipNode'),
+  });
 }

@@ -32,6 +32,7 @@ export class Upgrade {
       abortRequested: false,
       errors: [],
       warnings: [],
+      rejected: [],
     };
   }
 
@@ -50,9 +51,9 @@ export class Upgrade {
   }
 
   carry(): Carried {
-    const { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings } = this.d;
+    const { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings, rejected } = this.d;
     if (!valid) throw new Error('an upgrade continues as new only after it started');
-    return { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings };
+    return { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings, rejected };
   }
 
   /** Shows the status to `listener` now and after every transition (the UI's details, search attributes). */
@@ -169,6 +170,12 @@ export class Upgrade {
       this.d.errors.push(reason ? `abort requested: ${reason}` : 'abort requested by the operator');
     }
     this.d.abortRequested = true;
+    this.changed();
+  }
+
+  /** A malformed operator message: nothing changes but this record of it (the last 20 are kept). */
+  rejectMessage(problem: string): void {
+    this.d.rejected = [...this.d.rejected, `refused: ${problem}`].slice(-20);
     this.changed();
   }
 

@@ -28,6 +28,7 @@ export function statusOf(d: UpgradeData): UpgradeStatus {
     lastGate: d.lastGate,
     errors: d.errors,
     warnings: d.warnings,
+    rejected: d.rejected,
     window: d.phase === 'waiting-for-window' ? d.window : undefined,
   };
 }

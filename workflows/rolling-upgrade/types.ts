@@ -21,12 +21,14 @@ export interface UpgradeData {
   lastGate?: GateResult;
   errors: string[];
   warnings: string[];
+  /** malformed operator messages, with the reason (the last few) */
+  rejected: string[];
 }
 
 /** What a run hands to the next when it continues as new (between batches, when no child runs). */
 export type Carried = Pick<
   UpgradeData,
-  'nodes' | 'pauseRequest' | 'abortRequested' | 'lastGate' | 'errors' | 'warnings'
+  'nodes' | 'pauseRequest' | 'abortRequested' | 'lastGate' | 'errors' | 'warnings' | 'rejected'
 > & {
   valid: ValidatedUpgrade;
 };
