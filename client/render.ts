@@ -64,7 +64,7 @@ export function nodeTable(nodes: NodeProgress[]): string {
 
 export function blockedReport(status: UpgradeStatus): string {
   const lines: string[] = [];
-  for (const n of status.nodes.filter((x) => x.blocked?.length)) {
+  for (const n of status.nodes.filter((x) => x.step === 'blocked' && x.blocked?.length)) {
     lines.push(`${n.name} is blocked:`);
     for (const b of n.blocked ?? []) lines.push(`  - ${b.pod}: ${b.message}`);
   }

@@ -22,6 +22,8 @@ import {
   startUpgrade,
   until,
 } from './support.js';
+import { cluster } from './support.js';
+import { kubectl } from '../../localcluster/cluster.js';
 
 let h: Harness;
 before(async () => {
@@ -90,6 +92,36 @@ describe('decisions on a blocked drain', () => {
     if (skipped.length > 0) {
       assert.equal(record.template, 'kubernetes-v1.11.9-prod-20190402', 'a partly upgraded cluster keeps its template');
       assert.match(record.status_reason, /partial: .* not upgraded \(skipped\)/);
+    }
+  });
+
+  it('parks a node at once for a pod it may not evict, says so, and an abort clears the block', async () => {
+    const worker = (await nodes()).find((n) => n.role === 'worker')?.name ?? '';
+    const bare = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'unmanaged', namespace: 'default' },
+      spec: { nodeName: worker, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] },
+    };
+    kubectl(cluster, ['apply', '-f', '-'], JSON.stringify(bare));
+    try {
+      const handle = await startUpgrade(h, { drainTimeoutSeconds: 600 });
+      const s = await until(handle, 'the unmanaged pod to park its node', (x) => blockedNode(x) === worker, 120_000);
+      const parked = s.nodes.find((n) => n.name === worker);
+      assert.match(parked?.detail ?? '', /^drain stopped at once: 1 pod\(s\) it may not evict without the operator$/);
+      assert.deepEqual(
+        parked?.blocked?.map((b) => [b.pod, b.reason]),
+        [['default/unmanaged', 'unmanaged']],
+      );
+      await handle.signal('abort', { reason: 'test' });
+      const final = await resultWithin(handle);
+      assert.equal(final.phase, 'aborted');
+      const restored = final.nodes.find((n) => n.name === worker);
+      assert.equal(restored?.step, 'restored');
+      assert.deepEqual(restored?.blocked, [], 'a restored node is no longer blocked');
+      assert.equal((await nodes()).find((n) => n.name === worker)?.unschedulable, false);
+    } finally {
+      kubectl(cluster, ['delete', 'pod', 'unmanaged', '-n', 'default', '--ignore-not-found', '--wait=false']);
     }
   });
 });

@@ -63,7 +63,10 @@ export async function drain(
       step: 'blocked',
       podsLeft: result.podsLeft,
       blocked: result.blocked,
-      detail: `drain blocked after ${timeout} s`,
+      // Pods a drain must not evict (unmanaged, emptyDir) stop it at once, not at its timeout.
+      detail: result.timedOut
+        ? `drain blocked after ${timeout} s`
+        : `drain stopped at once: ${result.blocked.length} pod(s) it may not evict without the operator`,
     });
     const decision = await orders.decided();
     if (!decision) throw new Aborted();

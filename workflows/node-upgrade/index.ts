@@ -123,6 +123,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
       await reporter.report({
         step: 'restored',
         cordoned: snapshot.unschedulable,
+        blocked: [],
         detail: `aborted: restored to its prior state${stays()}`,
       });
       return 'aborted';
@@ -130,6 +131,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
     await reporter.report({
       step: 'failed',
       cordoned: snapshot.unschedulable,
+      blocked: [],
       detail: err instanceof Error ? err.message : String(err),
     });
     throw err;
