@@ -91,6 +91,18 @@ function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+async function retryOnConflict(write: () => unknown, attempts = 5): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      write();
+      return;
+    } catch (err) {
+      if (i >= attempts || !/\(Conflict\)/.test((err as Error).message)) throw err;
+      await sleep(200 * i);
+    }
+  }
+}
+
 async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -261,8 +273,9 @@ export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> 
   const missing = nodes.filter((n) => !present.has(n.metadata.name));
   for (const node of nodes) {
     if (present.has(node.metadata.name)) {
-      // Back to the declared state: schedulable, old version, original labels and taints.
-      kubectl(o, ['replace', '-f', '-'], JSON.stringify({ ...node, status: undefined }));
+      // Back to the declared state: schedulable, old version, original labels and taints. The node's
+      // own status heartbeat may write it at the same moment (409 Conflict): then again.
+      await retryOnConflict(() => kubectl(o, ['replace', '-f', '-'], JSON.stringify({ ...node, status: undefined })));
       kubectl(o, [
         'patch',
         'node',
