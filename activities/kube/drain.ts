@@ -104,7 +104,8 @@ async function remove(kube: Kube, pod: V1Pod, req: DrainRequest): Promise<Blocke
   } catch (err) {
     const code = statusCode(err);
     if (code === 404) return undefined; // already gone
-    if (code === 429 || (code === 500 && /disruption budget/i.test(apiMessage(err)))) {
+    // 500 "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support"
+    if (code === 429 || (code === 500 && /disruption ?budget/i.test(apiMessage(err)))) {
       const covering = budgetsFor(pod, await sharedBudgets(kube));
       const budget = covering[0];
       return {

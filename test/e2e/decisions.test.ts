@@ -124,4 +124,29 @@ describe('decisions on a blocked drain', () => {
       kubectl(cluster, ['delete', 'pod', 'unmanaged', '-n', 'default', '--ignore-not-found', '--wait=false']);
     }
   });
+  it('parks a pod under two budgets (the Eviction API refuses it with a 500) naming both, until the operator acts', async () => {
+    const second = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'nginx-pdb-2', namespace: 'default' },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'nginx' } } },
+    };
+    kubectl(cluster, ['apply', '-f', '-'], JSON.stringify(second));
+    try {
+      const handle = await startUpgrade(h, { drainTimeoutSeconds: 3 });
+      const s = await until(handle, 'a node parked by two budgets', (x) => blockedNode(x) !== undefined, 120_000);
+      const parked = s.nodes.find((n) => n.step === 'blocked');
+      assert.match(
+        parked?.blocked?.[0]?.message ?? '',
+        /more than one budget covers it \(default\/nginx-pdb, default\/nginx-pdb-2\)/,
+      );
+      assert.equal(s.phase, 'paused', 'parked for the operator, not failed');
+      kubectl(cluster, ['delete', 'pdb', 'nginx-pdb-2', '-n', 'default']);
+      await handle.signal('resume');
+      const final = await resultWithin(handle);
+      assert.equal(final.phase, 'completed', final.errors.join('; '));
+    } finally {
+      kubectl(cluster, ['delete', 'pdb', 'nginx-pdb-2', '-n', 'default', '--ignore-not-found']);
+    }
+  });
 });

@@ -24,6 +24,7 @@ import {
   resultWithin,
   startUpgrade,
 } from './support.js';
+import type { UpgradeStatus } from '../../model/status.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'k8s-ru-security-'));
 const fixture = fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url));
@@ -104,6 +105,10 @@ describe('least privilege and no credentials in Temporal', () => {
     });
     const d = await handle.describe();
     assert.equal(d.status.name, 'FAILED');
+    // The failed node says why in its own detail, not "Activity task failed".
+    const status = await handle.query<UpgradeStatus>('status');
+    const failed = status.nodes.find((n) => n.step === 'failed');
+    assert.match(failed?.detail ?? '', /^forbidden: cannot create pods\/eviction default\/nginx-deployment-/);
     // The worker with the nginx pod is back as it was: schedulable, old version.
     const live = await nodes();
     assert.deepEqual(

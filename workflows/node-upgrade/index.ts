@@ -7,6 +7,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import { sameVersion } from '../../model/versions.js';
 import { Aborted } from '../aborted.js';
+import { rootCause } from '../cause.js';
 import { long, steps } from './activities.js';
 import { drain } from './drain.js';
 import { Orders } from './orders.js';
@@ -48,7 +49,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
       await reporter.report({
         step: 'failed',
         cordoned: snapshot.unschedulable,
-        detail: `${(err as Error).message}${stays()}`,
+        detail: `${rootCause(err)}${stays()}`,
       });
       throw err;
     }
@@ -115,7 +116,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
       await reporter.report({
         step: 'failed',
         cordoned: true,
-        detail: `could not restore the node: ${(restoreErr as Error).message}`,
+        detail: `could not restore the node: ${rootCause(restoreErr)}`,
       });
       throw restoreErr;
     }
@@ -132,7 +133,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
       step: 'failed',
       cordoned: snapshot.unschedulable,
       blocked: [],
-      detail: err instanceof Error ? err.message : String(err),
+      detail: rootCause(err), // the activity's own reason, not "Activity task failed"
     });
     throw err;
   }

@@ -23,7 +23,7 @@ import { DESCRIPTIONS, status } from '../control.js';
 import { checkRequest } from '../input.js';
 import { parseWindows } from '../window.js';
 import { preflight, quick } from './activities.js';
-import { rootCause } from './cause.js';
+import { rootCause } from '../cause.js';
 import { NodeChildren } from './children.js';
 import { display } from './display.js';
 import { gateOrPause, preflightGate } from './gate.js';
