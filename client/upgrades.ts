@@ -13,6 +13,7 @@ import {
 import { TimeoutFailure } from '@temporalio/common';
 import { connectClient, DEFAULT_TASK_QUEUE, type TemporalSettings } from '../config/temporal.js';
 import { UpgradeCluster } from '../model/search.js';
+import { rootCause } from '../workflows/cause.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeStatus } from '../model/status.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
@@ -25,13 +26,6 @@ const ANSWER_TIMEOUT = '2 minutes';
 export async function client(settings: TemporalSettings): Promise<Client> {
   const connection = await connectClient(settings);
   return new Client({ connection, namespace: settings.namespace });
-}
-
-/** The message at the bottom of a failure's cause chain (the activity's or the workflow's own). */
-function rootMessage(err: Error): string {
-  let e: Error = err;
-  while (e.cause instanceof Error) e = e.cause;
-  return e.message;
 }
 
 /** Runs one of the short read-only workflows on the workers and returns its answer. */
@@ -49,7 +43,8 @@ async function ask<T>(c: Client, taskQueue: string, workflowType: string, id: st
         `no worker answered on task queue ${taskQueue} within ${ANSWER_TIMEOUT}: is one running (\`npm run worker\`) on that queue?`,
       );
     }
-    if (err instanceof WorkflowFailedError) throw new Error(rootMessage(err));
+    // The activity's or the workflow's own message, under Temporal's wrappers.
+    if (err instanceof WorkflowFailedError) throw new Error(rootCause(err));
     throw err;
   }
 }

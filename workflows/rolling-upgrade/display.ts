@@ -6,6 +6,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { UpgradeCluster, UpgradePhase, UpgradeTargetVersion } from '../../model/search.js';
 import type { UpgradeStatus } from '../../model/status.js';
+import { failedChecks } from './status.js';
 
 /** The current details (markdown: blank lines keep its lines apart). */
 export function details(status: UpgradeStatus): string {
@@ -30,13 +31,7 @@ export function details(status: UpgradeStatus): string {
   const rejected = status.rejected.at(-1);
   if (rejected) lines.push('', `last message ${rejected}`);
   if (status.lastGate && !status.lastGate.healthy) {
-    lines.push(
-      '',
-      `last gate: ${status.lastGate.checks
-        .filter((c) => !c.ok)
-        .map((c) => `${c.name}: ${c.detail}`)
-        .join('; ')}`,
-    );
+    lines.push('', `last gate: ${failedChecks(status.lastGate)}`);
   }
   return lines.join('\n');
 }
