@@ -10,7 +10,7 @@ import type { NodeSnapshot, NodeState } from '../model/kube.js';
 import type { UpgradeOptions, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import { findCluster } from './catalogue/load.js';
 import type { ActivityDeps } from './deps.js';
-import { drainNode, type DrainRequest } from './kube/drain.js';
+import { type Deleted, drainNode, type DrainRequest } from './kube/drain.js';
 import { gateUntilHealthy, type GateRequest } from './kube/health.js';
 import { cordon, listNodes, nodeState, readNode, restore, snapshotOf } from './kube/nodes.js';
 import { planUpgrade } from './kube/plan.js';
@@ -88,10 +88,12 @@ export function createActivities({ catalogue, kube: kubeFor, records }: Activity
 
     async drainNode(input: { cluster: string } & DrainRequest) {
       const ctx = Context.current();
+      const before = ctx.info.heartbeatDetails as { deleted?: Deleted } | undefined;
       return await drainNode(kubeFor(input.cluster), input, {
         heartbeat: beat,
         sleep,
         checkCancelled: () => ctx.cancellationSignal.throwIfAborted(),
+        deletedBefore: Array.isArray(before?.deleted) ? before.deleted : undefined,
       });
     },
 

@@ -1,7 +1,8 @@
 /** How the CLI shows an upgrade: `openstack coe cluster show`-style fields and a node table. */
 import type { Cluster, ClusterTemplate } from '../model/catalogue.js';
 import type { ClusterRecord } from '../model/record.js';
-import type { NodeProgress, UpgradeStatus } from '../model/status.js';
+import type { ForcedDeletion, NodeProgress, UpgradeStatus } from '../model/status.js';
+import { unreachableText } from '../workflows/rolling-upgrade/status.js';
 import { fields, table } from './table.js';
 
 export function clusterShow(
@@ -17,17 +18,12 @@ export function clusterShow(
     [
       'status_reason',
       running
-        ? (upgrade.pausedReason ?? `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`)
+        ? [unreachableText({ ...upgrade, valid: undefined }), upgrade.pausedReason]
+            .filter(Boolean)
+            .join('; ') || `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`
         : record.status_reason,
     ],
-    [
-      'health_status',
-      running && upgrade.lastGate
-        ? upgrade.lastGate.healthy
-          ? 'HEALTHY'
-          : 'UNHEALTHY'
-        : (record.health_status ?? 'UNKNOWN'),
-    ],
+    ['health_status', running ? upgrade.health : (record.health_status ?? 'UNKNOWN')],
     ['cluster_template_id', template.uuid],
     ['uuid', cluster.uuid],
     ['name', cluster.name],
@@ -48,8 +44,15 @@ export function clusterShow(
       upgrade?.lastGate ? Object.fromEntries(upgrade.lastGate.checks.map((c) => [c.name, c.ok ? 'ok' : c.detail])) : '',
     ],
     ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
+    ['forced_deletions', forced(upgrade?.forcedDeletions ?? record.forced_deletions ?? [])],
+    ['left_cordoned', (running ? [] : (record.left_cordoned ?? [])).join(', ')],
     ['rejected_messages', upgrade?.rejected.length ? upgrade.rejected.join('; ') : ''],
   ]);
+}
+
+/** "ns/pod on node-1 at 03:12:09 (forceDrain by the operator)", one per line. */
+export function forced(deletions: ForcedDeletion[]): string {
+  return deletions.map((d) => `${d.pod} on ${d.node} at ${d.at} (${d.decision})`).join('\n');
 }
 
 const state = (n: NodeProgress) =>

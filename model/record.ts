@@ -1,5 +1,6 @@
 /** What is remembered about a cluster between upgrades (what `status` shows, like `openstack coe cluster show`). */
 import type { ClusterStatusName } from './catalogue.js';
+import type { ForcedDeletion } from './status.js';
 
 export interface ClusterRecord {
   cluster: string;
@@ -15,5 +16,9 @@ export interface ClusterRecord {
   workflow_id?: string;
   /** target template of the upgrade in progress, paused, aborted or failed */
   target_template?: string | null;
+  /** pods the last upgrade deleted rather than evicted (forceDrain, onDrainTimeout: force) */
+  forced_deletions?: ForcedDeletion[];
+  /** nodes the last upgrade left cordoned (a failed replacement): an operator must look at them */
+  left_cordoned?: string[];
   updated_at: string;
 }

@@ -20,6 +20,7 @@ export type NodeStep =
   | 'drain'
   | 'blocked'
   | 'replace'
+  | 'replace-failed'
   | 'wait-ready'
   | 'uncordon'
   | 'retire'
@@ -27,10 +28,33 @@ export type NodeStep =
   | 'done'
   | 'skipped'
   | 'restored'
+  | 'gone'
   | 'failed';
 
 /** The steps after which a node's child has ended. */
-export const FINISHED: readonly NodeStep[] = ['done', 'skipped', 'restored', 'failed'];
+export const FINISHED: readonly NodeStep[] = ['done', 'skipped', 'restored', 'gone', 'failed'];
+
+/** The steps at which a node waits for the operator: a blocked drain, a failed replacement. */
+export const PARKED: readonly NodeStep[] = ['blocked', 'replace-failed'];
+
+/** A pod deleted rather than evicted (its budget bypassed): kept in the status and the record. */
+export interface ForcedDeletion {
+  /** namespace/name */
+  pod: string;
+  node: string;
+  /** ISO time of the deletion */
+  at: string;
+  /** the decision that allowed it: the operator's forceDrain, or the upgrade's onDrainTimeout: force */
+  decision: string;
+}
+
+/** While activities cannot reach the cluster's API server (cleared by the next success). */
+export interface Unreachable {
+  /** ISO time of the first failed attempt */
+  since: string;
+  attempt: number;
+  message: string;
+}
 
 export interface NodeProgress {
   name: string;
@@ -42,6 +66,8 @@ export interface NodeProgress {
   cordoned: boolean;
   podsLeft?: number;
   blocked?: BlockedPod[];
+  /** pods deleted rather than evicted from this node (forceDrain, onDrainTimeout: force) */
+  deleted?: ForcedDeletion[];
   /** with maxSurge: the new node that took this one's place */
   replacedBy?: string;
   /** the number of the last progress report applied (reports may arrive out of order) */
@@ -71,6 +97,12 @@ export interface UpgradeStatus {
   warnings: string[];
   /** operator messages refused as malformed (a signal cannot be refused to its sender), newest last */
   rejected: string[];
+  /** every pod deleted rather than evicted during this upgrade, node by node */
+  forcedDeletions: ForcedDeletion[];
+  /** set while activities fail to reach the cluster's API server */
+  unreachable?: Unreachable;
+  /** "API server of CLUSTER unreachable since HH:MM:SS, attempt N: …" / the last gate's verdict */
+  health: 'HEALTHY' | 'UNHEALTHY' | 'UNREACHABLE' | 'UNKNOWN';
   /** set while the upgrade waits for a maintenance window */
   window?: { waitingUntil: string; spec: string };
 }
@@ -80,7 +112,8 @@ export type NodeReport = Partial<Omit<NodeProgress, 'name' | 'role'>> & { name: 
 
 /** The operator's decision for a node whose drain is blocked. */
 export interface DrainDecision {
-  action: 'retry' | 'force' | 'skip';
+  /** retry/force/skip a blocked drain; retry-replace/skip a failed replacement */
+  action: 'retry' | 'force' | 'skip' | 'retry-replace';
   /** for retry: a new drain timeout */
   timeoutSeconds?: number;
 }

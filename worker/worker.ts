@@ -5,6 +5,7 @@ import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker } 
 import type { ActivityDeps } from '../activities/deps.js';
 import { createActivities } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../config/temporal.js';
+import { reachInterceptor } from './reach.js';
 
 let runtimeInstalled = false;
 
@@ -46,5 +47,6 @@ export async function createWorker(o: WorkerOptions) {
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(o.workflowBundle ? { workflowBundle: { codePath: o.workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
+    interceptors: { activity: [reachInterceptor] },
   });
 }

@@ -10,3 +10,13 @@ export function rootCause(err: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   return path.length > 0 ? `node ${path.join(', ')}: ${message}` : message;
 }
+
+/** The type of the innermost application failure (`NodeNotFound`, `ReplaceFailed`…), if any. */
+export function failureType(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const t = (e as { type?: unknown }).type;
+    if (typeof t === 'string') type = t;
+  }
+  return type;
+}

@@ -6,6 +6,15 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DrainDecision, NodeReport, UpgradeStatus } from '../model/status.js';
 
+/** What the worker tells an upgrade about the reach of its cluster's API server (see worker/reach.ts). */
+export interface ApiReach {
+  reachable: boolean;
+  /** ISO time of the attempt */
+  at: string;
+  attempt: number;
+  message: string;
+}
+
 export interface Reason {
   reason?: string;
 }
@@ -26,8 +35,16 @@ export const status = defineQuery<UpgradeStatus>('status');
 export const retryDrain = defineUpdate<string, [NodeTarget & { timeoutSeconds?: number }]>('retryDrain');
 /** Update: delete the blocked node's pods instead of evicting them (budgets bypassed), then go on. */
 export const forceDrain = defineUpdate<string, [NodeTarget]>('forceDrain');
-/** Update: give up on the blocked node: uncordon it, leave it at the old version, go on with the rest. */
+/**
+ * Update: give up on the parked node and go on with the rest. A blocked drain's node is uncordoned at
+ * its old version; a node whose replacement failed stays cordoned (its state is unknown).
+ */
 export const skipNode = defineUpdate<string, [NodeTarget]>('skipNode');
+/** Update: run the failed replacement of the node again (it stays cordoned meanwhile). */
+export const retryReplace = defineUpdate<string, [NodeTarget]>('retryReplace');
+
+/** Internal signal, worker → upgrade (or node child, which passes it on): the API server's reach. */
+export const apiReach = defineSignal<[ApiReach]>('apiReach');
 
 /** Internal signal, child → parent: a node's progress. */
 export const nodeProgress = defineSignal<[NodeReport]>('nodeProgress');
@@ -44,7 +61,10 @@ export const DESCRIPTIONS = {
     'Progress: phase, current node and step, nodes done/remaining with versions, blocked pods, last gate, errors.',
   retryDrain: 'Retry the blocked drain of {"node": NAME}, optionally with {"timeoutSeconds": N}.',
   forceDrain: 'Delete (not evict) the pods blocking the drain of {"node": NAME}: budgets are bypassed.',
-  skipNode: 'Skip the blocked {"node": NAME}: uncordon it at its old version and go on.',
+  skipNode:
+    'Skip the parked {"node": NAME} and go on: a blocked drain is uncordoned at its old version; a failed replacement stays cordoned.',
+  retryReplace: 'Run the failed replacement of {"node": NAME} again (it stays cordoned meanwhile).',
+  apiReach: "Internal: the worker says whether activities reach the cluster's API server.",
   nodeProgress: 'Internal: a nodeUpgrade child reports its progress.',
   drainDecision: "Internal: the operator decision for this node's blocked drain.",
   abortNode: 'Internal: abort this node at its next safe point.',

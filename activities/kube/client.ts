@@ -134,6 +134,9 @@ export function classify(err: unknown, kube: Kube, verb: string, resource: strin
   const code = statusCode(err);
   if (code === 403) return new ForbiddenError(verb, resource, apiMessage(err));
   if (code === undefined) return new ClusterUnreachableError(kube.cluster, apiMessage(err));
+  // A node that went away (an autoscaler, an operator) is not an API failure: the upgrade reports it gone.
+  if (code === 404 && resource.startsWith('node '))
+    return ApplicationFailure.nonRetryable(`${resource} does not exist any more`, Failure.NodeNotFound);
   const message = `${verb} ${resource} failed (HTTP ${code}): ${apiMessage(err)}`;
   return code >= 500 || code === 429
     ? ApplicationFailure.retryable(message, Failure.KubeApiError)

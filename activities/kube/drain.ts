@@ -24,8 +24,13 @@ export interface DrainRequest extends DrainOptions {
   pollMs?: number;
 }
 
+/** Pods deleted rather than evicted, with when (carried in heartbeats, so a retried drain keeps them). */
+export type Deleted = NonNullable<DrainResult['deleted']>;
+
 export interface DrainHooks {
-  heartbeat(progress: { podsLeft: number; blocked: BlockedPod[] }): void;
+  heartbeat(progress: { podsLeft: number; blocked: BlockedPod[]; deleted: Deleted }): void;
+  /** what an earlier attempt of this drain already deleted (its last heartbeat) */
+  deletedBefore?: Deleted;
   /** cancellation-aware sleep (rejects when the drain is cancelled) */
   sleep(ms: number): Promise<void>;
   /** throws when the drain was cancelled (checked before every eviction) */
@@ -128,6 +133,10 @@ async function remove(kube: Kube, pod: V1Pod, req: DrainRequest): Promise<Blocke
 export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks): Promise<DrainResult> {
   const requested = new Set<string>(); // uids already evicted or deleted
   const forcedNow = new Set<string>(); // uids of terminating pods a forced drain removed at once
+  const deleted: Deleted = [...(hooks.deletedBefore ?? [])];
+  const wasDeleted = (pod: V1Pod) => {
+    if (!deleted.some((d) => d.pod === ref(pod))) deleted.push({ pod: ref(pod), at: new Date().toISOString() });
+  };
   for (;;) {
     const plan = planDrain(await podsOn(kube, req.node), {
       deleteEmptyDirData: req.deleteEmptyDirData,
@@ -148,6 +157,7 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
           hooks.checkCancelled?.(); // never start an eviction after an abort
           const why = await remove(kube, pod, req);
           if (!why) requested.add(pod.metadata?.uid ?? '');
+          if (!why && req.deletePods) wasDeleted(pod);
           return why;
         }),
       ),
@@ -166,11 +176,12 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
         hooks.checkCancelled?.();
         await deletePodNow(kube, pod);
         forcedNow.add(pod.metadata?.uid ?? '');
+        wasDeleted(pod);
       }
       blocked.push({ pod: ref(pod), reason: 'terminating', message: 'waiting for graceful termination' });
     }
     const podsLeft = plan.evict.length + plan.wait.length + plan.refused.length;
-    hooks.heartbeat({ podsLeft, blocked });
+    hooks.heartbeat({ podsLeft, blocked, deleted });
     const result: DrainResult = {
       node: req.node,
       drained: podsLeft === 0,
@@ -179,6 +190,7 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
       podsLeft,
       blocked,
       timedOut: false,
+      ...(deleted.length > 0 ? { deleted } : {}),
     };
     if (result.drained) return result;
     // Refusals need an operator: no point waiting for the deadline.

@@ -140,5 +140,10 @@ export function upgradeCommands(program: Command): void {
       });
   decide('retry-drain', 'retryDrain', 'retry the blocked drain of <node>');
   decide('force-drain', 'forceDrain', 'delete (not evict) the pods blocking <node>: budgets are bypassed');
-  decide('skip-node', 'skipNode', 'leave the blocked <node> at its old version, uncordoned, and go on');
+  decide(
+    'skip-node',
+    'skipNode',
+    'go on without <node>: a blocked drain leaves it uncordoned at its old version; a failed replacement leaves it cordoned',
+  );
+  decide('retry-replace', 'retryReplace', 'run the failed replacement of <node> again (it stays cordoned meanwhile)');
 }

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
+import { findCluster, findTemplate, loadCatalogue } from '../../activities/catalogue/load.js';
+import { clusterShow } from '../../client/render.js';
 import { testDeps } from '../support/temporal.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import {
@@ -89,6 +90,19 @@ describe('decisions on a blocked drain', () => {
       assert.equal(live.find((n) => n.name === name)?.kubeletVersion, 'v1.11.9', `${name} was skipped`);
     const cat = loadCatalogue();
     const record = testDeps.records.read(cat, findCluster(cat, CLUSTER));
+    // Every pod the force deleted is named, in the final status, the node's progress and the record.
+    const forced = final.forcedDeletions;
+    assert.ok(forced.length > 0, 'the forced drain deleted a pod');
+    for (const d of forced) {
+      assert.match(d.pod, /^default\/nginx-/);
+      assert.equal(d.node, first);
+      assert.equal(d.decision, 'forceDrain by the operator');
+      assert.ok(Date.parse(d.at) > 0, `a time: ${d.at}`);
+    }
+    assert.deepEqual(final.nodes.find((n) => n.name === first)?.deleted, forced);
+    assert.deepEqual(record.forced_deletions, forced, 'the record keeps them after the upgrade');
+    const shown = clusterShow(findCluster(cat, CLUSTER), findTemplate(cat, record.template), record);
+    assert.ok(shown.includes(forced[0]?.pod ?? '?'), `kru status names the deleted pod:\n${shown}`);
     if (skipped.length > 0) {
       assert.equal(record.template, 'kubernetes-v1.11.9-prod-20190402', 'a partly upgraded cluster keeps its template');
       assert.match(record.status_reason, /partial: .* not upgraded \(skipped\)/);

@@ -6,6 +6,7 @@
  */
 import { CancellationScope } from '@temporalio/workflow';
 import type { DrainResult } from '../../model/kube.js';
+import type { ForcedDeletion } from '../../model/status.js';
 import { Aborted } from '../aborted.js';
 import { long } from './activities.js';
 import type { Orders } from './orders.js';
@@ -21,6 +22,7 @@ export async function drain(
   let timeout = options.drainTimeoutSeconds;
   let deletePods = false;
   let forced = false; // the operator chose forceDrain: unmanaged and emptyDir pods go too
+  const deleted: ForcedDeletion[] = []; // every pod deleted rather than evicted, and why
   for (;;) {
     if (orders.aborted) throw new Aborted();
     await reporter.report({
@@ -51,6 +53,13 @@ export async function drain(
       throw err;
     } finally {
       orders.drainScope = undefined;
+    }
+    if (result.deleted?.length) {
+      const decision = forced ? 'forceDrain by the operator' : 'onDrainTimeout: force';
+      for (const d of result.deleted) {
+        if (!deleted.some((x) => x.pod === d.pod)) deleted.push({ pod: d.pod, node, at: d.at, decision });
+      }
+      await reporter.report({ deleted: [...deleted] });
     }
     if (result.drained) return 'drained';
     if (result.timedOut && options.onDrainTimeout === 'force' && !deletePods) {

@@ -2,16 +2,21 @@
  * `nodeUpgrade`: one node, cordon → drain → replace → Ready at the new version → uncordon; by surge
  * (maxSurge), new node registered and Ready → cordon → drain → old node retired. The node's prior
  * state is recorded before anything is touched and restored on abort or failure (saga), so the node
- * is never left cordoned without the status saying so.
+ * is never left cordoned without the status saying so. A cancellation of this workflow (or of the
+ * upgrade) is an abort. A node whose replacement failed is never uncordoned (./replace.ts); a node
+ * deleted while it waits or is drained (an autoscaler) is reported gone, not failed.
  */
 import { workflowInfo } from '@temporalio/workflow';
+import { Failure } from '../../model/errors.js';
+import type { NodeSnapshot } from '../../model/kube.js';
 import { sameVersion } from '../../model/versions.js';
 import { Aborted } from '../aborted.js';
-import { rootCause } from '../cause.js';
+import { failureType, rootCause } from '../cause.js';
 import { long, steps } from './activities.js';
 import { drain } from './drain.js';
 import { Orders } from './orders.js';
 import { putBackNode } from './put-back.js';
+import { replace } from './replace.js';
 import { Reporter } from './report.js';
 import { surge } from './surge.js';
 import type { NodeOutcome, NodeResult, NodeUpgradeInput } from './types.js';
@@ -25,18 +30,33 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeResult> 
   return { outcome, report: reporter.last };
 }
 
+const gone = (err: unknown) => failureType(err) === Failure.NodeNotFound;
+
+async function reportGone(reporter: Reporter): Promise<NodeOutcome> {
+  await reporter.report({ step: 'gone', cordoned: false, blocked: [], detail: 'deleted from the cluster during the upgrade' });
+  return 'gone';
+}
+
 async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Reporter): Promise<NodeOutcome> {
-  const { cluster, node, toVersion, upgradeId, options } = input;
+  const { cluster, node, toVersion, upgradeId } = input;
   if (orders.aborted) return 'aborted';
-  const { snapshot, state } = await steps.snapshotNode({ cluster, node });
-  if (sameVersion(state.kubeletVersion, toVersion) && !state.unschedulable) {
-    await reporter.report({
-      step: 'done',
-      version: state.kubeletVersion,
-      cordoned: false,
-      detail: 'already at the target version',
-    });
-    return 'already-upgraded';
+  let snapshot: NodeSnapshot;
+  try {
+    const read = await steps.snapshotNode({ cluster, node });
+    snapshot = read.snapshot;
+    if (sameVersion(read.state.kubeletVersion, toVersion) && !read.state.unschedulable) {
+      await reporter.report({
+        step: 'done',
+        version: read.state.kubeletVersion,
+        cordoned: false,
+        detail: 'already at the target version',
+      });
+      return 'already-upgraded';
+    }
+  } catch (err) {
+    if (gone(err)) return await reportGone(reporter);
+    if (orders.aborted) return 'aborted';
+    throw err;
   }
 
   // Surge: the new node first, Ready and schedulable, so the old one's pods have somewhere to go.
@@ -79,7 +99,6 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
     }
     // Last safe point: once replacement starts it runs to the end (a half-replaced node helps nobody).
     if (orders.aborted) throw new Aborted();
-    const activities = long(options.nodeReadyTimeoutSeconds);
     if (surged) {
       await reporter.report({
         step: 'retire',
@@ -87,7 +106,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
         blocked: [],
         detail: `removing it: ${surged} took its place`,
       });
-      await activities.retireNode({ cluster, node });
+      await long(input.options.nodeReadyTimeoutSeconds).retireNode({ cluster, node });
       await reporter.report({
         step: 'done',
         cordoned: false,
@@ -97,44 +116,77 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
       });
       return 'upgraded';
     }
-    await reporter.report({ step: 'replace', podsLeft: 0, blocked: [], detail: `replacing with ${toVersion}` });
-    await activities.replaceNode({ cluster, snapshot, targetVersion: toVersion, upgradeId });
-    await reporter.report({ step: 'wait-ready' });
-    const ready = await activities.waitNodeReady({
-      cluster,
-      node,
-      targetVersion: toVersion,
-      timeoutSeconds: options.nodeReadyTimeoutSeconds,
-    });
-    await putBackNode(cluster, snapshot);
-    await reporter.report({ step: 'done', cordoned: snapshot.unschedulable, version: ready.version, detail: '' });
-    return 'upgraded';
+    await steps.snapshotNode({ cluster, node }); // still there? (a node deleted meanwhile is not registered again)
   } catch (err) {
-    try {
-      await putBackNode(cluster, snapshot);
-    } catch (restoreErr) {
-      await reporter.report({
-        step: 'failed',
-        cordoned: true,
-        detail: `could not restore the node: ${rootCause(restoreErr)}`,
-      });
-      throw restoreErr;
-    }
-    if (err instanceof Aborted) {
-      await reporter.report({
-        step: 'restored',
-        cordoned: snapshot.unschedulable,
-        blocked: [],
-        detail: `aborted: restored to its prior state${stays()}`,
-      });
-      return 'aborted';
-    }
+    return await compensate(err, cluster, snapshot, orders, reporter, stays());
+  }
+  return await replaced(input, snapshot, orders, reporter);
+}
+
+/** Replacement, then uncordon; a failed replacement keeps the node cordoned whatever comes next. */
+async function replaced(
+  input: NodeUpgradeInput,
+  snapshot: NodeSnapshot,
+  orders: Orders,
+  reporter: Reporter,
+): Promise<NodeOutcome> {
+  const result = await replace(input, snapshot, orders, reporter);
+  if (result.outcome !== 'replaced') {
+    const skipped = result.outcome === 'skipped';
     await reporter.report({
-      step: 'failed',
-      cordoned: snapshot.unschedulable,
-      blocked: [],
-      detail: rootCause(err), // the activity's own reason, not "Activity task failed"
+      step: skipped ? 'skipped' : 'failed',
+      cordoned: true,
+      detail: `${skipped ? 'skipped by the operator' : 'aborted'} after its replacement failed; LEFT CORDONED (version unknown): ${result.reason}`,
     });
+    return result.outcome;
+  }
+  try {
+    await putBackNode(input.cluster, snapshot);
+  } catch (err) {
+    if (gone(err)) return await reportGone(reporter);
+    await reporter.report({ step: 'failed', cordoned: true, detail: `could not uncordon the node: ${rootCause(err)}` });
     throw err;
   }
+  await reporter.report({ step: 'done', cordoned: snapshot.unschedulable, version: result.version, detail: '' });
+  return 'upgraded';
+}
+
+/** Before replacement: put the node back as it was (saga), then say why. */
+async function compensate(
+  err: unknown,
+  cluster: string,
+  snapshot: NodeSnapshot,
+  orders: Orders,
+  reporter: Reporter,
+  stays: string,
+): Promise<NodeOutcome> {
+  if (gone(err)) return await reportGone(reporter);
+  try {
+    await putBackNode(cluster, snapshot);
+  } catch (restoreErr) {
+    if (gone(restoreErr)) return await reportGone(reporter);
+    await reporter.report({
+      step: 'failed',
+      cordoned: true,
+      detail: `could not restore the node: ${rootCause(restoreErr)}`,
+    });
+    throw restoreErr;
+  }
+  // An abort, or a cancellation of this workflow or the upgrade (which Orders turns into an abort).
+  if (err instanceof Aborted || orders.aborted) {
+    await reporter.report({
+      step: 'restored',
+      cordoned: snapshot.unschedulable,
+      blocked: [],
+      detail: `aborted: restored to its prior state${stays}`,
+    });
+    return 'aborted';
+  }
+  await reporter.report({
+    step: 'failed',
+    cordoned: snapshot.unschedulable,
+    blocked: [],
+    detail: rootCause(err), // the activity's own reason, not "Activity task failed"
+  });
+  throw err;
 }

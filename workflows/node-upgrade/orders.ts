@@ -1,8 +1,9 @@
 /**
  * What the parent tells a running child: abort (cancels a running drain at once) and the operator's
- * decision on a blocked drain.
+ * decision on a blocked drain or a failed replacement. A cancellation of this workflow (the Web UI's
+ * cancel, `temporal workflow cancel`, or the upgrade's own cancellation) is an abort too.
  */
-import { type CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, setHandler } from '@temporalio/workflow';
 import type { DrainDecision } from '../../model/status.js';
 import { abortNode, DESCRIPTIONS, drainDecision } from '../control.js';
 
@@ -13,14 +14,12 @@ export class Orders {
   drainScope?: CancellationScope;
 
   constructor() {
-    setHandler(
-      abortNode,
-      () => {
-        this.aborted = true;
-        this.drainScope?.cancel();
-      },
-      { description: DESCRIPTIONS.abortNode },
-    );
+    const abort = () => {
+      this.aborted = true;
+      this.drainScope?.cancel();
+    };
+    setHandler(abortNode, abort, { description: DESCRIPTIONS.abortNode });
+    CancellationScope.current().cancelRequested.catch(abort);
     setHandler(
       drainDecision,
       (d) => {
@@ -37,7 +36,8 @@ export class Orders {
 
   /** The operator's decision, or undefined when the node is aborted first. */
   async decided(): Promise<DrainDecision | undefined> {
-    await condition(() => this.decision !== undefined || this.aborted);
+    // Not cancellable: a cancellation sets `aborted`, which ends the wait.
+    await CancellationScope.nonCancellable(() => condition(() => this.decision !== undefined || this.aborted));
     return this.aborted ? undefined : this.decision;
   }
 }

@@ -5,9 +5,9 @@
  * that this child ended. Every report says whether the node is cordoned: a newer report must not lose
  * what an older, dropped one said.
  */
-import { getExternalWorkflowHandle } from '@temporalio/workflow';
+import { CancellationScope, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { FINISHED, type NodeReport } from '../../model/status.js';
-import { nodeProgress } from '../control.js';
+import { apiReach, DESCRIPTIONS, nodeProgress } from '../control.js';
 
 export class Reporter {
   private seq = 0;
@@ -21,6 +21,14 @@ export class Reporter {
     parentId: string,
   ) {
     this.parent = getExternalWorkflowHandle(parentId);
+    // The worker says whether this node's activities reach the API server: the upgrade shows it.
+    setHandler(
+      apiReach,
+      (reach) => {
+        this.parent.signal(apiReach, reach).catch(() => undefined);
+      },
+      { description: DESCRIPTIONS.apiReach },
+    );
   }
 
   /** The node is now cordoned (said by the next report, without one of its own). */
@@ -36,7 +44,8 @@ export class Reporter {
       this.last = full;
       return;
     }
-    const sent = this.parent.signal(nodeProgress, full);
+    // Reports go out even while this workflow is cancelled: its compensation must be told.
+    const sent = CancellationScope.nonCancellable(() => this.parent.signal(nodeProgress, full));
     if (final) {
       await sent;
       return;

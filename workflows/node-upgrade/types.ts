@@ -13,7 +13,7 @@ export interface NodeUpgradeInput {
   surge?: boolean;
 }
 
-export type NodeOutcome = 'upgraded' | 'already-upgraded' | 'skipped' | 'aborted';
+export type NodeOutcome = 'upgraded' | 'already-upgraded' | 'skipped' | 'aborted' | 'gone';
 
 /**
  * What a child returns: its outcome and its last report, which the parent applies as it learns the

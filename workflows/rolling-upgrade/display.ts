@@ -6,7 +6,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { UpgradeCluster, UpgradePhase, UpgradeTargetVersion } from '../../model/search.js';
 import type { UpgradeStatus } from '../../model/status.js';
-import { failedChecks } from './status.js';
+import { failedChecks, unreachableText } from './status.js';
 
 /** The current details (markdown: blank lines keep its lines apart). */
 export function details(status: UpgradeStatus): string {
@@ -17,6 +17,11 @@ export function details(status: UpgradeStatus): string {
     `nodes done ${status.done} of ${status.nodes.length}`,
     '',
   ];
+  const unreachable = unreachableText({ ...status, valid: undefined });
+  if (unreachable) lines.push(`**${unreachable}**`, '');
+  if (status.forcedDeletions.length > 0) {
+    lines.push(`pods deleted by force: ${status.forcedDeletions.map((d) => `${d.pod} (${d.node})`).join(', ')}`, '');
+  }
   const total = status.nodes.length;
   for (const name of status.current) {
     const n = status.nodes.find((x) => x.name === name);

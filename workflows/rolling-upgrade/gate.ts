@@ -3,6 +3,7 @@
  * batch (a failure pauses for the operator; `resume` runs the gate again).
  */
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { unlessAborted } from './interrupt.js';
 import { Failure } from '../../model/errors.js';
 import type { UpgradeOptions } from '../../model/upgrade.js';
 import { gates } from './activities.js';
@@ -33,14 +34,17 @@ export async function gateOrPause(
   safePoint: () => Promise<void>,
 ): Promise<void> {
   for (;;) {
-    if (options.soakSeconds > 0) await sleep(options.soakSeconds * 1000);
-    const result = await gates.healthGate({
-      cluster,
-      timeoutSeconds: options.gateTimeoutSeconds,
-      upgradedNodes: upgrade.upgraded(),
-      targetVersion: upgrade.toVersion,
-      probes: options.probes,
-    });
+    // An abort interrupts the soak and a running gate.
+    if (options.soakSeconds > 0) await unlessAborted(upgrade, () => sleep(options.soakSeconds * 1000));
+    const result = await unlessAborted(upgrade, () =>
+      gates.healthGate({
+        cluster,
+        timeoutSeconds: options.gateTimeoutSeconds,
+        upgradedNodes: upgrade.upgraded(),
+        targetVersion: upgrade.toVersion,
+        probes: options.probes,
+      }),
+    );
     if (upgrade.gated(result)) return;
     upgrade.gateFailed(what);
     await safePoint();

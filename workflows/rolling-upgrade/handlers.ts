@@ -7,6 +7,7 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { Failure } from '../../model/errors.js';
 import {
   abort,
+  apiReach,
   DESCRIPTIONS,
   forceDrain,
   type NodeTarget,
@@ -14,9 +15,11 @@ import {
   pause,
   resume,
   retryDrain,
+  retryReplace,
   skipNode,
 } from '../control.js';
 import { nodeTargetProblem, reasonProblem } from '../messages.js';
+import type { NodeStep } from '../../model/status.js';
 import type { NodeChildren } from './children.js';
 import type { DrainAction, Upgrade } from './state.js';
 
@@ -54,19 +57,31 @@ export function handleMessages(upgrade: Upgrade, children: NodeChildren): void {
     { description: DESCRIPTIONS.abort },
   );
   setHandler(nodeProgress, (report) => upgrade.report(report), { description: DESCRIPTIONS.nodeProgress });
+  setHandler(
+    apiReach,
+    (r) => {
+      if (typeof r?.reachable !== 'boolean') return;
+      if (r.reachable) upgrade.reachable();
+      else upgrade.unreachable({ since: String(r.at), attempt: Number(r.attempt), message: String(r.message) });
+    },
+    { description: DESCRIPTIONS.apiReach },
+  );
 
-  const mustBeBlocked =
-    (update: string, withTimeout = false) =>
+  /** A validator: the update applies only to a node parked at one of `steps`. */
+  const mustBeAt =
+    (update: string, steps: NodeStep[], withTimeout = false) =>
     (input: NodeTarget) => {
       const problem = nodeTargetProblem(update, input, withTimeout);
       if (problem) throw ApplicationFailure.nonRetryable(problem, Failure.BadRequest);
       const { node } = input;
       const n = upgrade.node(node);
       if (!n) throw ApplicationFailure.nonRetryable(`node "${node}" is not part of this upgrade`, Failure.BadRequest);
-      if (n.step !== 'blocked') {
-        const blocked = upgrade.blocked().map((x) => x.name);
+      if (!steps.includes(n.step)) {
+        const parked = upgrade.parked().filter((x) => steps.includes(x.step));
+        const what = steps.includes('blocked') ? 'blocked' : 'waiting after a failed replacement';
+        const which = steps.includes('blocked') ? 'blocked nodes' : 'nodes whose replacement failed';
         throw ApplicationFailure.nonRetryable(
-          `node ${node} is not blocked (it is at step ${n.step}); blocked nodes: ${blocked.join(', ') || 'none'}`,
+          `node ${node} is not ${what} (it is at step ${n.step}); ${which}: ${parked.map((x) => x.name).join(', ') || 'none'}`,
           Failure.BadRequest,
         );
       }
@@ -80,14 +95,18 @@ export function handleMessages(upgrade: Upgrade, children: NodeChildren): void {
     };
   setHandler(retryDrain, decide('retry', 'retrying the drain of'), {
     description: DESCRIPTIONS.retryDrain,
-    validator: mustBeBlocked('retryDrain', true),
+    validator: mustBeAt('retryDrain', ['blocked'], true),
   });
   setHandler(forceDrain, decide('force', 'deleting the blocking pods of'), {
     description: DESCRIPTIONS.forceDrain,
-    validator: mustBeBlocked('forceDrain'),
+    validator: mustBeAt('forceDrain', ['blocked']),
   });
   setHandler(skipNode, decide('skip', 'skipping'), {
     description: DESCRIPTIONS.skipNode,
-    validator: mustBeBlocked('skipNode'),
+    validator: mustBeAt('skipNode', ['blocked', 'replace-failed']),
+  });
+  setHandler(retryReplace, decide('retry-replace', 'replacing again'), {
+    description: DESCRIPTIONS.retryReplace,
+    validator: mustBeAt('retryReplace', ['replace-failed']),
   });
 }

@@ -1,16 +1,20 @@
 /**
  * `rollingUpgrade`: the whole upgrade of one cluster to a new template, as the seed describes it.
  * validate → pre-flight gate → control-plane nodes one at a time → workers in batches (each node a
- * `nodeUpgrade` child) with a gate after each → final gate → record the new template.
+ * `nodeUpgrade` child) with a gate after each → nodes that joined meanwhile → final gate → record the
+ * new template. An abort (or a cancellation, which is one) arriving at any time before the final record
+ * ends it as UPDATE_ABORTED.
  * Orchestration only: every read or change of the world is an activity; the state and its
  * transitions are in ./state.ts, the message handlers in ./handlers.ts.
  */
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   ContinueAsNew,
   continueAsNew,
+  isCancellation,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -87,35 +91,57 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     await record.started(valid);
   }
 
-  try {
+  /** Every pending node: control plane one at a time, then workers in batches. */
+  const pendingNodes = async () => {
     for (const node of upgrade.pending('control-plane')) await step([node]);
     const workers = upgrade.pending('worker');
     const size = workerBatchSize(options, upgrade.count('worker'));
     for (let i = 0; i < workers.length; i += size) await step(workers.slice(i, i + size));
+  };
+
+  try {
+    await pendingNodes();
+    // Nodes that joined meanwhile (an autoscaler): at the old version they get a final batch.
+    for (let round = 0; round < JOIN_ROUNDS; round++) {
+      if (upgrade.joined(await quick.nodeStates(request.cluster)).length === 0) break;
+      await pendingNodes();
+    }
     upgrade.finalGate();
     await gate('the last node');
+    await readVersions(upgrade, request.cluster);
+    if (upgrade.isAbortRequested) throw new Aborted(); // an abort before the final record wins
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    await readVersions(upgrade, request.cluster);
-    if (err instanceof Aborted) {
-      upgrade.aborted();
-      await record.aborted(upgrade.view());
-      return upgrade.view();
-    }
-    const message = rootCause(err);
-    upgrade.fail(message);
-    await record.failed(message, upgrade.view());
+    // A cancellation (Web UI, `temporal workflow cancel`) is an abort; what follows must not be cancelled.
+    const cancelled = isCancellation(err);
+    if (cancelled) upgrade.abort('the upgrade workflow was cancelled');
+    const ended = await CancellationScope.nonCancellable(async () => {
+      await readVersions(upgrade, request.cluster);
+      if (err instanceof Aborted || cancelled) {
+        upgrade.aborted();
+        await record.aborted(upgrade.view());
+        return upgrade.view();
+      }
+      const message = rootCause(err);
+      upgrade.fail(message);
+      await record.failed(message, upgrade.view());
+      return message;
+    });
+    if (cancelled) throw err; // Temporal shows it cancelled; the record says UPDATE_ABORTED
+    if (typeof ended !== 'string') return ended;
     throw ApplicationFailure.nonRetryable(
-      `upgrade of ${request.cluster} failed: ${message}`,
+      `upgrade of ${request.cluster} failed: ${ended}`,
       Failure.UpgradeFailed,
       upgrade.view(),
     );
   }
-  await readVersions(upgrade, request.cluster);
   upgrade.complete();
-  await record.completed(valid, upgrade.view());
+  await CancellationScope.nonCancellable(() => record.completed(valid, upgrade.view()));
   return upgrade.view();
 }
+
+/** How many times the upgrade looks for nodes that joined during it (each time a final batch). */
+const JOIN_ROUNDS = 3;
 
 /** Validation, the plan and the pre-flight gate. */
 async function checks(upgrade: Upgrade, request: UpgradeRequest, options: UpgradeOptions): Promise<ValidatedUpgrade> {

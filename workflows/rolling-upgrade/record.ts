@@ -40,16 +40,21 @@ export class RecordWriter {
     await this.write({
       status: 'UPDATE_ABORTED',
       status_reason: `aborted by the operator; nodes: ${versions(status)}`,
+      ...traces(status),
     });
   }
 
   async failed(message: string, status: UpgradeStatus): Promise<void> {
-    await this.write({ status: 'UPDATE_FAILED', status_reason: `${message}; nodes: ${versions(status)}` });
+    await this.write({
+      status: 'UPDATE_FAILED',
+      status_reason: `${message}; nodes: ${versions(status)}`,
+      ...traces(status),
+    });
   }
 
   /** Nodes skipped by the operator still run the old version: the cluster then keeps its old template. */
   async completed(valid: ValidatedUpgrade, status: UpgradeStatus): Promise<void> {
-    const behind = status.nodes.filter((n) => !sameVersion(n.version, valid.toVersion));
+    const behind = status.nodes.filter((n) => n.step !== 'gone' && !sameVersion(n.version, valid.toVersion));
     await this.write(
       behind.length === 0
         ? {
@@ -59,19 +64,32 @@ export class RecordWriter {
             coe_version: valid.toVersion,
             target_template: null,
             health_status: 'HEALTHY',
+            ...traces(status),
           }
         : {
             status: 'UPDATE_COMPLETE',
             status_reason: `partial: ${behind.map((n) => `${n.name}=${n.version}`).join(', ')} not upgraded (skipped); nodes: ${versions(status)}`,
             health_status: 'HEALTHY',
+            ...traces(status),
           },
     );
   }
 }
 
+/** What stays in the record after the upgrade: pods it deleted, nodes it left cordoned. */
+function traces(status: UpgradeStatus): Patch {
+  return {
+    forced_deletions: status.forcedDeletions,
+    left_cordoned: status.nodes.filter((n) => n.cordoned).map((n) => n.replacedBy ?? n.name),
+  };
+}
+
 /** "a=v1.12.7, b → b-v1-12-7=v1.12.7, c=v1.11.9 (CORDONED)": which node runs which version. */
 export function versions(status: UpgradeStatus): string {
   return status.nodes
-    .map((n) => `${n.name}${n.replacedBy ? ` → ${n.replacedBy}` : ''}=${n.version}${n.cordoned ? ' (CORDONED)' : ''}`)
+    .map(
+      (n) =>
+        `${n.name}${n.replacedBy ? ` → ${n.replacedBy}` : ''}=${n.version}${n.cordoned ? ' (CORDONED)' : ''}${n.step === 'gone' ? ' (GONE)' : ''}`,
+    )
     .join(', ');
 }

@@ -4,14 +4,15 @@
  * Pure (unit-tested without Temporal); a listener is told after each transition.
  */
 import type { GateResult, NodeState } from '../../model/kube.js';
-import type { NodeProgress, NodeReport, UpgradeStatus } from '../../model/status.js';
+import type { NodeProgress, NodeReport, Unreachable, UpgradeStatus } from '../../model/status.js';
 import type { UpgradePlan, ValidatedUpgrade } from '../../model/upgrade.js';
+import { sameVersion } from '../../model/versions.js';
 import { failedChecks, statusOf } from './status.js';
 import type { Carried, UpgradeData } from './types.js';
 
 export type { Carried, UpgradeData } from './types.js';
 
-export type DrainAction = 'retry' | 'force' | 'skip';
+export type DrainAction = 'retry' | 'force' | 'skip' | 'retry-replace';
 
 export class Upgrade {
   private readonly d: UpgradeData;
@@ -136,10 +137,48 @@ export class Upgrade {
     this.changed();
   }
 
-  /** The operator's decision on a blocked drain. */
+  /** The operator's decision on a blocked drain or a failed replacement (skipped, it stays cordoned). */
   decide(node: string, action: DrainAction): void {
-    this.setStep(node, action === 'skip' ? 'uncordon' : 'drain');
+    const failedReplace = this.node(node)?.step === 'replace-failed';
+    if (action === 'retry-replace') this.setStep(node, 'replace');
+    else if (!failedReplace) this.setStep(node, action === 'skip' ? 'uncordon' : 'drain');
     this.changed();
+  }
+
+  /** An activity could not reach the cluster's API server (the earliest `since` is kept). */
+  unreachable(u: Unreachable): void {
+    this.d.unreachable = { ...u, since: this.d.unreachable?.since ?? u.since };
+    this.changed();
+  }
+
+  /** An activity reached the API server again. */
+  reachable(): void {
+    if (!this.d.unreachable) return;
+    this.d.unreachable = undefined;
+    this.changed();
+  }
+
+  /**
+   * Nodes found in the cluster that the plan did not know (they joined during the upgrade): one at
+   * the target version counts as done, one at another version waits for a final batch. Returns the
+   * names of those to upgrade.
+   */
+  joined(nodes: NodeState[]): string[] {
+    const known = (name: string) => this.d.nodes.some((n) => n.name === name || n.replacedBy === name);
+    const fresh = nodes.filter((n) => !known(n.name));
+    for (const n of fresh) {
+      const done = this.d.valid !== undefined && sameVersion(n.kubeletVersion, this.d.valid.toVersion);
+      this.d.nodes.push({
+        name: n.name,
+        role: n.role,
+        version: n.kubeletVersion,
+        step: done ? 'done' : 'pending',
+        cordoned: false,
+        detail: done ? 'joined during the upgrade, at the target version' : 'joined during the upgrade',
+      });
+    }
+    if (fresh.length > 0) this.changed();
+    return fresh.filter((n) => this.node(n.name)?.step === 'pending').map((n) => n.name);
   }
 
   /**
@@ -226,8 +265,14 @@ export class Upgrade {
     return this.d.nodes.find((n) => n.name === name);
   }
 
+  /** Nodes whose drain waits for the operator. */
   blocked(): NodeProgress[] {
     return this.d.nodes.filter((n) => n.step === 'blocked');
+  }
+
+  /** Nodes waiting for the operator: a blocked drain or a failed replacement. */
+  parked(): NodeProgress[] {
+    return this.d.nodes.filter((n) => n.step === 'blocked' || n.step === 'replace-failed');
   }
 
   /** Nodes of a role that no child has worked on yet, in plan order. */

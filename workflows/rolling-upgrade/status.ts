@@ -4,11 +4,11 @@
  * upgrade waits. Pure.
  */
 import type { GateResult } from '../../model/kube.js';
-import { FINISHED, type NodeProgress, type Phase, type UpgradeStatus } from '../../model/status.js';
+import { FINISHED, type NodeProgress, PARKED, type Phase, type UpgradeStatus } from '../../model/status.js';
 import type { UpgradeData } from './types.js';
 
 export function statusOf(d: UpgradeData): UpgradeStatus {
-  const blocked = d.nodes.filter((n) => n.step === 'blocked');
+  const blocked = d.nodes.filter((n) => PARKED.includes(n.step));
   const phase: Phase = d.phase === 'upgrading' && blocked.length > 0 ? 'paused' : d.phase;
   return {
     workflowId: d.workflowId,
@@ -29,6 +29,9 @@ export function statusOf(d: UpgradeData): UpgradeStatus {
     errors: d.errors,
     warnings: d.warnings,
     rejected: d.rejected,
+    forcedDeletions: d.nodes.flatMap((n) => n.deleted ?? []),
+    unreachable: d.unreachable,
+    health: d.unreachable ? 'UNREACHABLE' : d.lastGate ? (d.lastGate.healthy ? 'HEALTHY' : 'UNHEALTHY') : 'UNKNOWN',
     window: d.phase === 'waiting-for-window' ? d.window : undefined,
   };
 }
@@ -58,10 +61,28 @@ export function failedChecks(gate: GateResult | undefined): string {
     .join('; ');
 }
 
-function pausedReason(d: UpgradeData, blocked: NodeProgress[]): string | undefined {
-  if (blocked.length > 0) {
-    return `drain blocked on ${blocked.map((n) => n.name).join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`;
+/** "API server of c1 unreachable since 03:12:09 UTC, attempt 4: connect ECONNREFUSED …" */
+export function unreachableText(d: Pick<UpgradeData, 'unreachable' | 'valid' | 'cluster'>): string | undefined {
+  const u = d.unreachable;
+  if (!u) return undefined;
+  return `API server of ${d.valid?.cluster ?? d.cluster} unreachable since ${u.since.slice(11, 19)} UTC, attempt ${u.attempt}: ${u.message}`;
+}
+
+function pausedReason(d: UpgradeData, parked: NodeProgress[]): string | undefined {
+  const drains = parked.filter((n) => n.step === 'blocked').map((n) => n.name);
+  const replacements = parked.filter((n) => n.step === 'replace-failed').map((n) => n.name);
+  const waits: string[] = [];
+  if (drains.length > 0) {
+    waits.push(
+      `drain blocked on ${drains.join(', ')}: waiting for an operator (retryDrain, forceDrain, skipNode, resume or abort)`,
+    );
   }
+  if (replacements.length > 0) {
+    waits.push(
+      `replacement failed on ${replacements.join(', ')} (left cordoned): waiting for an operator (retryReplace, skipNode or abort)`,
+    );
+  }
+  if (waits.length > 0) return waits.join('; ');
   if (d.phase === 'paused') return d.pauseRequest;
   if (d.phase === 'waiting-for-window' && d.window)
     return `waiting for maintenance window until ${d.window.waitingUntil}`;

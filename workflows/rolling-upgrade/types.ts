@@ -1,6 +1,6 @@
 /** The parent's state as plain data, and the part of it one run hands to the next. Plain JSON. */
 import type { GateResult } from '../../model/kube.js';
-import type { NodeProgress, Phase } from '../../model/status.js';
+import type { NodeProgress, Phase, Unreachable } from '../../model/status.js';
 import type { ValidatedUpgrade } from '../../model/upgrade.js';
 
 export interface UpgradeData {
@@ -23,6 +23,8 @@ export interface UpgradeData {
   warnings: string[];
   /** malformed operator messages, with the reason (the last few) */
   rejected: string[];
+  /** set while activities fail to reach the cluster's API server */
+  unreachable?: Unreachable;
 }
 
 /** What a run hands to the next when it continues as new (between batches, when no child runs). */
