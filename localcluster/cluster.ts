@@ -1,17 +1,21 @@
 /**
  * The real local cluster: a Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
  * kube-scheduler) run by kwokctl's binary runtime from binaries built by build.sh, with kwok playing
- * the kubelets. `up` starts it on loopback and seeds the seed's cluster; `down` stops every process.
+ * the kubelets. `up` starts it on loopback, with a supervisor that restarts any component that exits
+ * (supervise.ts), and seeds the seed's cluster; `down` stops the supervisor, then every process.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLUSTER_NAME, alive, clusterHome, livePids, workdir } from './components.js';
 import { type NodeLayout, clusterNodes } from './nodes.js';
+import { startSupervisor, stopSupervisor, supervisorPid } from './supervisor.js';
+
+export { alive, componentPids, livePids, restartCounts, startComponent, stopComponent } from './components.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(HERE, '..');
-const NAME = 'k8s-upgrade-test';
 
 export interface ClusterOptions {
   /** folder for kwokctl's state, logs and the kubeconfig (default <repo>/.run/cluster) */
@@ -48,7 +52,7 @@ export function clusterOptions(overrides: Partial<ClusterOptions> = {}): Cluster
     dir: overrides.dir ?? env.K8S_RU_CLUSTER_DIR ?? join(ROOT, '.run', 'cluster'),
     apiserverPort: overrides.apiserverPort ?? Number(env.K8S_RU_APISERVER_PORT ?? 32443),
     podReadyMs: overrides.podReadyMs ?? Number(env.K8S_RU_POD_READY_MS ?? 1000),
-    layout: overrides.layout ?? { cluster: NAME, masters: 3, workers: 3, kubeletVersion: 'v1.11.9' },
+    layout: overrides.layout ?? { cluster: CLUSTER_NAME, masters: 3, workers: 3, kubeletVersion: 'v1.11.9' },
     heartbeatFactor: overrides.heartbeatFactor ?? 1,
     kwokParallelism: overrides.kwokParallelism ?? 4,
     nodeHeartbeatSeconds: overrides.nodeHeartbeatSeconds ?? 10,
@@ -56,8 +60,6 @@ export function clusterOptions(overrides: Partial<ClusterOptions> = {}): Cluster
 }
 
 export const kubeconfigPath = (o: ClusterOptions) => join(o.dir, 'kubeconfig');
-const workdir = (o: ClusterOptions) => join(o.dir, 'kwok');
-const pidDir = (o: ClusterOptions) => join(workdir(o), 'clusters', NAME, 'pids');
 
 /** Builds (or finds cached) binaries; returns their folder. */
 export function binaries(): string {
@@ -116,40 +118,6 @@ async function waitFor(what: string, timeoutMs: number, check: () => boolean): P
   }
 }
 
-/**
- * True while the process holds anything: a zombie whose other threads still run (and hold its
- * sockets) counts as alive; a zombie with one thread left is dead, only not yet reaped.
- */
-export function alive(pid: number): boolean {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const state = /^State:\s+(\S)/m.exec(status)?.[1];
-    const threads = Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? '1');
-    return (state !== 'Z' && state !== 'X') || threads > 1;
-  } catch {
-    return false;
-  }
-}
-
-/** The cluster's processes by component name (etcd, kube-apiserver, …, kwok-controller), alive or not. */
-export function componentPids(o: ClusterOptions): Record<string, number> {
-  if (!existsSync(pidDir(o))) return {};
-  return Object.fromEntries(
-    readdirSync(pidDir(o)).map((f) => [
-      f.replace(/\.pid$/, ''),
-      Number(readFileSync(join(pidDir(o), f), 'utf8').trim()),
-    ]),
-  );
-}
-
-/** Pids of the cluster's processes that are still alive. */
-export function livePids(o: ClusterOptions): number[] {
-  if (!existsSync(pidDir(o))) return [];
-  return readdirSync(pidDir(o))
-    .map((f) => Number(readFileSync(join(pidDir(o), f), 'utf8').trim()))
-    .filter(alive);
-}
-
 export function isUp(o: ClusterOptions): boolean {
   if (livePids(o).length === 0) return false;
   try {
@@ -163,7 +131,7 @@ export function isUp(o: ClusterOptions): boolean {
 export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
   const bin = binaries();
   if (!isUp(o)) {
-    if (livePids(o).length > 0) down(o);
+    if (livePids(o).length > 0 || supervisorPid(o) !== undefined) down(o);
     rmSync(o.dir, { recursive: true, force: true });
     mkdirSync(o.dir, { recursive: true });
     const config = readFileSync(join(HERE, 'kwok.yaml'), 'utf8')
@@ -194,7 +162,7 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
       join(bin, 'kwokctl'),
       [
         '--name',
-        NAME,
+        CLUSTER_NAME,
         '-c',
         join(o.dir, 'kwok.yaml'),
         'create',
@@ -226,7 +194,7 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
     try {
       await waitFor('kube-apiserver /readyz', 120_000, () => kubectl(o, ['get', '--raw', '/readyz']).trim() === 'ok');
     } catch (err) {
-      const logs = join(workdir(o), 'clusters', NAME, 'logs');
+      const logs = join(clusterHome(o), 'logs');
       for (const f of existsSync(logs) ? readdirSync(logs) : []) {
         console.error(`--- ${f} (last lines)\n${readFileSync(join(logs, f), 'utf8').split('\n').slice(-8).join('\n')}`);
       }
@@ -237,6 +205,7 @@ export async function up(o: ClusterOptions = clusterOptions()): Promise<void> {
       kubectl(o, ['get', 'serviceaccount', 'default', '-o', 'name']).includes('default'),
     );
   }
+  await startSupervisor(o, toolEnv(o, bin));
   await seed(o);
 }
 
@@ -323,12 +292,13 @@ export async function seed(o: ClusterOptions = clusterOptions()): Promise<void> 
   });
 }
 
-/** Stops every process of the cluster (kwokctl delete) and checks none is left. */
+/** Stops the supervisor, then every process of the cluster (kwokctl delete), and checks none is left. */
 export function down(o: ClusterOptions = clusterOptions()): void {
+  stopSupervisor(o);
   if (!existsSync(workdir(o))) return;
   const pids = livePids(o);
   const bin = binaries();
-  spawnSync(join(bin, 'kwokctl'), ['--name', NAME, 'delete', 'cluster', '--kubeconfig', kubeconfigPath(o)], {
+  spawnSync(join(bin, 'kwokctl'), ['--name', CLUSTER_NAME, 'delete', 'cluster', '--kubeconfig', kubeconfigPath(o)], {
     env: toolEnv(o, bin),
     encoding: 'utf8',
   });
