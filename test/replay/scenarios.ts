@@ -208,14 +208,100 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'replace-fails',
-    covers: 'a replacement fails: the node is restored (compensation) and the upgrade fails (UPDATE_FAILED)',
+    covers: 'a replacement fails: the node stays cordoned (never restored), parked with the reason; retryReplace completes it',
     faults: { replaceFails: ['w-0'] },
-    outcome: 'failed',
+    drive: async (u) => {
+      const parked = await step(u, 'w-0', 'replace-failed');
+      const n = parked.nodes.find((x) => x.name === 'w-0');
+      assert.equal(n?.cordoned, true);
+      assert.match(n?.detail ?? '', /exit status 1/);
+      assert.match(parked.pausedReason ?? '', /replacement failed on w-0 .*retryReplace/);
+      assert.equal(live(u, 'w-0')?.unschedulable, true, 'still cordoned in the cluster');
+      assert.ok(!u.world.calls.includes('restoreNode w-0'), 'a failed replacement is not uncordoned');
+      await assert.rejects(u.handle.executeUpdate('retryDrain', { args: [{ node: 'w-0' }] }), /not blocked/);
+      u.world.repair('w-0');
+      await u.handle.executeUpdate('retryReplace', { args: [{ node: 'w-0' }] });
+    },
+    outcome: 'completed',
+    sends: ['retryReplace'],
+    children: 3,
+    check: (u) => {
+      allUpgraded(u);
+      assert.equal(u.world.calls.filter((c) => c === 'replaceNode w-0').length, 2);
+    },
+  },
+  {
+    name: 'replace-fails-skip',
+    covers: 'a replacement fails; skipNode goes on without it and it stays cordoned, named in the status',
+    faults: { replaceFails: ['w-0'] },
+    drive: async (u) => {
+      await step(u, 'w-0', 'replace-failed');
+      await u.handle.executeUpdate('skipNode', { args: [{ node: 'w-0' }] });
+    },
+    outcome: 'completed',
+    sends: ['skipNode'],
+    children: 3,
+    check: (u, final) => {
+      const n = final.nodes.find((x) => x.name === 'w-0');
+      assert.deepEqual([n?.step, n?.cordoned], ['skipped', true]);
+      assert.match(n?.detail ?? '', /LEFT CORDONED/);
+      assert.equal(live(u, 'w-0')?.unschedulable, true);
+      assert.equal(live(u, 'w-1')?.kubeletVersion, TARGET);
+    },
+  },
+  {
+    name: 'replace-fails-abort',
+    covers: 'a replacement fails; abort ends the upgrade and the node stays cordoned (UPDATE_ABORTED)',
+    faults: { replaceFails: ['w-0'] },
+    drive: async (u) => {
+      await step(u, 'w-0', 'replace-failed');
+      await u.handle.signal('abort', { reason: 'fixture' });
+    },
+    outcome: 'aborted',
+    sends: ['abort'],
     children: 2,
     check: (u, final) => {
-      restored(u, final, 'w-0', 'failed');
-      assert.equal(final.clusterStatus, 'UPDATE_FAILED');
+      const n = final.nodes.find((x) => x.name === 'w-0');
+      assert.deepEqual([n?.step, n?.cordoned], ['failed', true]);
+      assert.equal(live(u, 'w-0')?.unschedulable, true);
+      assert.ok(!u.world.calls.includes('restoreNode w-0'));
       assert.ok(!u.world.calls.includes('cordonNode w-1'));
+    },
+  },
+  {
+    name: 'cancel-during-drain',
+    covers: 'a cancellation (Web UI, temporal workflow cancel) during a drain is an abort: the node is restored',
+    faults: { holdDrain: ['w-0'] },
+    drive: async (u) => {
+      await step(u, 'w-0', 'drain');
+      await u.handle.cancel();
+    },
+    outcome: 'aborted',
+    children: 2,
+    check: (u, final) => {
+      restored(u, final, 'w-0', 'restored');
+      assert.equal(final.clusterStatus, 'UPDATE_ABORTED');
+    },
+  },
+  {
+    name: 'nodes-come-and-go',
+    covers: 'a node deleted mid-upgrade is reported gone; one that joins at the old version gets a final batch',
+    faults: { holdDrain: ['cp-0'] },
+    drive: async (u) => {
+      await step(u, 'cp-0', 'drain');
+      u.world.remove('w-1');
+      u.world.join('w-9');
+      u.world.release('cp-0');
+    },
+    outcome: 'completed',
+    children: 4,
+    check: (u, final) => {
+      assert.equal(final.nodes.find((n) => n.name === 'w-1')?.step, 'gone');
+      assert.deepEqual(
+        final.nodes.map((n) => n.name),
+        ['cp-0', 'w-0', 'w-1', 'w-9'],
+      );
+      allUpgraded(u);
     },
   },
   {

@@ -18,7 +18,7 @@ export interface Faults {
   holdDrain?: string[];
   /** nodes whose evictions a budget refuses, so their drain times out, until `unblock(node)` or a forced drain */
   budgetBlocks?: string[];
-  /** nodes whose replacement fails (not retryable) */
+  /** nodes whose replacement fails (not retryable) until `repair(node)` */
   replaceFails?: string[];
   /** the health gate is unhealthy from its nth call on (1 = the pre-flight gate) until `heal()` */
   gateFailsFrom?: number;
@@ -32,6 +32,7 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
   const calls: string[] = [];
   const released = new Set<string>();
   const unblocked = new Set<string>();
+  const repaired = new Set<string>();
   let healed = false;
   let gateCalls = 0;
   const node = (name: string, role: NodeState['role']): NodeState => ({
@@ -127,7 +128,7 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
     replaceNode: async ({ snapshot, targetVersion }) => {
       calls.push(`replaceNode ${snapshot.name}`);
       await sleep(stepMs);
-      if (faults.replaceFails?.includes(snapshot.name)) {
+      if (faults.replaceFails?.includes(snapshot.name) && !repaired.has(snapshot.name)) {
         throw ApplicationFailure.nonRetryable(
           `replacement of ${snapshot.name} failed: exit status 1`,
           Failure.ReplaceFailed,
@@ -165,6 +166,7 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
     world.splice(0, world.length, ...initial());
     released.clear();
     unblocked.clear();
+    repaired.clear();
     healed = false;
     gateCalls = 0;
   };
@@ -180,6 +182,12 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
     unblock: (name: string) => void unblocked.add(name),
     /** the health gate passes from now on */
     heal: () => void (healed = true),
+    /** the node's replacement works from now on */
+    repair: (name: string) => void repaired.add(name),
+    /** an autoscaler removes the node */
+    remove: (name: string) => void world.splice(world.indexOf(find(name)), 1),
+    /** an autoscaler adds a worker at the old version */
+    join: (name: string) => void world.push(node(name, 'worker')),
   };
 }
 

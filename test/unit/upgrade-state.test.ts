@@ -1,7 +1,9 @@
 /** The upgrade's state: each named transition, and what the status derives from it. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { details } from '../../workflows/rolling-upgrade/display.js';
 import { versions } from '../../workflows/rolling-upgrade/record.js';
+import { unreachableText } from '../../workflows/rolling-upgrade/status.js';
 import { type Carried, Upgrade } from '../../workflows/rolling-upgrade/state.js';
 import { plannedUpgrade } from '../support/upgrade-state.js';
 
@@ -125,5 +127,82 @@ describe('upgrade state', () => {
     u.report({ name: 'b', seq: 1, step: 'failed', cordoned: true });
     assert.equal(versions(u.view()), 'a → a-v1-12-7=v1.12.7, b=v1.11.9 (CORDONED)');
     assert.deepEqual(u.upgraded(), ['a-v1-12-7']);
+  });
+  it('says while the API server is unreachable, from the first failed attempt, and health is not HEALTHY', () => {
+    const u = plannedUpgrade(['a']);
+    u.gated(gate(true));
+    assert.equal(u.view().health, 'HEALTHY');
+    u.unreachable({ since: '2026-11-30T03:12:09.123Z', attempt: 2, message: 'connect ECONNREFUSED' });
+    u.unreachable({ since: '2026-11-30T03:12:20.000Z', attempt: 4, message: 'connect ECONNREFUSED' });
+    const v = u.view();
+    assert.equal(v.health, 'UNREACHABLE');
+    assert.deepEqual(v.unreachable, { since: '2026-11-30T03:12:09.123Z', attempt: 4, message: 'connect ECONNREFUSED' });
+    assert.equal(
+      unreachableText({ ...v, valid: undefined }),
+      'API server of c unreachable since 03:12:09 UTC, attempt 4: connect ECONNREFUSED',
+    );
+    assert.match(details(v), /API server of c unreachable since 03:12:09 UTC/);
+    u.reachable();
+    assert.deepEqual([u.view().health, u.view().unreachable], ['HEALTHY', undefined]);
+  });
+
+  it('adds nodes that joined: at the target version done, at another pending; known and surge nodes ignored', () => {
+    const u = plannedUpgrade(['a', 'b']);
+    u.report({ name: 'b', seq: 1, step: 'done', replacedBy: 'b-v1-12-7' });
+    const state = (name: string, kubeletVersion: string) => ({
+      name,
+      role: 'worker' as const,
+      kubeletVersion,
+      ready: true,
+      unschedulable: false,
+    });
+    const fresh = u.joined([
+      state('a', 'v1.11.9'),
+      state('b-v1-12-7', 'v1.12.7'),
+      state('new-old', 'v1.11.9'),
+      state('new-new', 'v1.12.7'),
+    ]);
+    assert.deepEqual(fresh, ['new-old']);
+    assert.deepEqual(
+      u.view().nodes.map((n) => [n.name, n.step]),
+      [
+        ['a', 'pending'],
+        ['b', 'done'],
+        ['new-old', 'pending'],
+        ['new-new', 'done'],
+      ],
+    );
+    assert.deepEqual(u.joined([state('new-old', 'v1.11.9')]), [], 'joined once only');
+  });
+
+  it('parks a failed replacement: paused, named, and only retryReplace or skipNode apply', () => {
+    const u = plannedUpgrade(['a', 'b']);
+    u.report({ name: 'a', seq: 1, step: 'replace-failed', cordoned: true, detail: 'exit 3' });
+    const v = u.view();
+    assert.equal(v.phase, 'paused');
+    assert.match(v.pausedReason ?? '', /replacement failed on a \(left cordoned\).*retryReplace, skipNode or abort/);
+    assert.deepEqual(
+      u.parked().map((n) => n.name),
+      ['a'],
+    );
+    assert.deepEqual(u.blocked(), [], 'resume does not retry a replacement');
+    u.decide('a', 'retry-replace');
+    assert.equal(u.node('a')?.step, 'replace');
+  });
+
+  it('keeps every forced deletion, node by node, in the status', () => {
+    const u = plannedUpgrade(['a', 'b']);
+    const d = (pod: string, node: string) => ({
+      pod,
+      node,
+      at: '2026-11-30T03:00:00Z',
+      decision: 'forceDrain by the operator',
+    });
+    u.report({ name: 'a', seq: 1, deleted: [d('default/x', 'a')] });
+    u.report({ name: 'b', seq: 1, deleted: [d('default/y', 'b'), d('default/z', 'b')] });
+    assert.deepEqual(
+      u.view().forcedDeletions.map((x) => x.pod),
+      ['default/x', 'default/y', 'default/z'],
+    );
   });
 });

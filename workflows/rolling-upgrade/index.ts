@@ -11,6 +11,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   ContinueAsNew,
   continueAsNew,
@@ -113,7 +114,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     // A cancellation (Web UI, `temporal workflow cancel`) is an abort; what follows must not be cancelled.
-    const cancelled = isCancellation(err);
+    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     if (cancelled) upgrade.abort('the upgrade workflow was cancelled');
     const ended = await CancellationScope.nonCancellable(async () => {
       await readVersions(upgrade, request.cluster);
@@ -127,7 +128,8 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       await record.failed(message, upgrade.view());
       return message;
     });
-    if (cancelled) throw err; // Temporal shows it cancelled; the record says UPDATE_ABORTED
+    // Temporal shows it cancelled; the record says UPDATE_ABORTED.
+    if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('the upgrade workflow was cancelled');
     if (typeof ended !== 'string') return ended;
     throw ApplicationFailure.nonRetryable(
       `upgrade of ${request.cluster} failed: ${ended}`,

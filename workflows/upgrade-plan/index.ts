@@ -2,13 +2,16 @@
  * The CLI's read-only questions, answered on the worker (where the catalogue, the kubeconfigs and the
  * records are), so the CLI needs nothing but Temporal: may this cluster move to that template
  * (`upgradeCheck`), what would the upgrade do (`upgradePlan`), and what do the clusters' records say
- * (`clusterRecords`). Each is a few activities long and changes nothing.
+ * (`clusterRecords`). Each is a few activities long and changes nothing. `recoverCluster` (./recover.ts)
+ * is the one that changes something: it puts back what an ended upgrade left.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { ClusterRecord } from '../../model/record.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../../model/upgrade.js';
 import { checkRequest } from '../input.js';
+
+export { recoverCluster } from './recover.js';
 
 // Someone waits at a terminal: a few quick attempts, then the failure is theirs to read — well within
 // the CLI's wait (client/upgrades.ts), so an activity's own error reaches them, not a timeout.

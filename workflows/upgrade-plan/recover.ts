@@ -1,0 +1,40 @@
+/**
+ * `recoverCluster`: the CLI's `recover`, answered on the worker. After an upgrade ended without
+ * putting its nodes back (terminated, its worker lost, a failure), the nodes carrying its record are
+ * restored and the cluster's record is left in a state a new upgrade starts from. The caller has
+ * checked that no upgrade of the cluster runs and names the one the record names (`upgradeId`).
+ */
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { Failure } from '../../model/errors.js';
+import type { RecoverRequest, Recovery } from '../../model/recovery.js';
+
+// A few API calls per node: a minute covers large clusters; retried a few times (every step converges).
+const act = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '90 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+});
+
+/** The request as sent (it may come from `temporal workflow start --input`), or every problem with it. */
+export function checkRecover(raw: unknown): RecoverRequest {
+  const r = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof r.cluster !== 'string' || r.cluster === '') problems.push('"cluster" must be a non-empty string');
+  if (!('upgradeId' in r) || (r.upgradeId !== null && (typeof r.upgradeId !== 'string' || r.upgradeId === ''))) {
+    problems.push('"upgradeId" must be the id of the upgrade the cluster\'s record names, or null when it names none');
+  }
+  const unknown = Object.keys(r).filter((k) => k !== 'cluster' && k !== 'upgradeId');
+  if (unknown.length > 0) problems.push(`unknown field(s): ${unknown.join(', ')}`);
+  if (problems.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `invalid recover input: ${problems.join('; ')} (expected {"cluster": "...", "upgradeId": "..." | null})`,
+      Failure.InvalidInput,
+    );
+  }
+  return { cluster: r.cluster as string, upgradeId: r.upgradeId as string | null };
+}
+
+export async function recoverCluster(input: RecoverRequest): Promise<Recovery> {
+  return await act.recoverNodes(checkRecover(input));
+}
