@@ -208,7 +208,8 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'replace-fails',
-    covers: 'a replacement fails: the node stays cordoned (never restored), parked with the reason; retryReplace completes it',
+    covers:
+      'a replacement fails: the node stays cordoned (never restored), parked with the reason; retryReplace completes it',
     faults: { replaceFails: ['w-0'] },
     drive: async (u) => {
       const parked = await step(u, 'w-0', 'replace-failed');
@@ -218,7 +219,9 @@ export const SCENARIOS: Scenario[] = [
       assert.match(parked.pausedReason ?? '', /replacement failed on w-0 .*retryReplace/);
       assert.equal(live(u, 'w-0')?.unschedulable, true, 'still cordoned in the cluster');
       assert.ok(!u.world.calls.includes('restoreNode w-0'), 'a failed replacement is not uncordoned');
-      await assert.rejects(u.handle.executeUpdate('retryDrain', { args: [{ node: 'w-0' }] }), /not blocked/);
+      await assert.rejects(u.handle.executeUpdate('retryDrain', { args: [{ node: 'w-0' }] }), (err: Error) =>
+        /node w-0 is not blocked \(it is at step replace-failed\)/.test(String((err.cause as Error)?.message)),
+      );
       u.world.repair('w-0');
       await u.handle.executeUpdate('retryReplace', { args: [{ node: 'w-0' }] });
     },
