@@ -41,7 +41,8 @@ export const reachInterceptor: ActivityInterceptorsFactory = (ctx) => ({
         if (attempt > 1) tell(ctx, { reachable: true, at: new Date().toISOString(), attempt, message: '' });
         return result;
       } catch (err) {
-        if (unreachable(err)) tell(ctx, { reachable: false, at: new Date().toISOString(), attempt, message: err.message });
+        if (unreachable(err))
+          tell(ctx, { reachable: false, at: new Date().toISOString(), attempt, message: err.message });
         throw err;
       }
     },
