@@ -17,6 +17,7 @@ import { planUpgrade } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
 import { replaceWithCommand } from './replace/command.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
+import { recoverNodes } from './recover.js';
 import { validate } from './templates.js';
 import { sameVersion } from '../model/versions.js';
 import { Failure } from '../model/errors.js';
@@ -162,6 +163,10 @@ export function createActivities({ catalogue, kube: kubeFor, records }: Activity
         sleep,
       });
     },
+
+    /** `recover`: puts back the nodes an ended upgrade left, and leaves the record startable. */
+    recoverNodes: (request: Parameters<typeof recoverNodes>[1]) =>
+      recoverNodes({ catalogue, kube: kubeFor, records }, request, beat),
 
     /** Updates the cluster's record (what `status` shows when no upgrade runs). */
     async recordStatus(input: {

@@ -12,8 +12,13 @@ import { compareVersions, parseVersion } from '../model/versions.js';
 import { findCluster, findTemplate } from './catalogue/load.js';
 import type { RecordStore } from './record/store.js';
 
-/** Cluster states an upgrade may start from. An aborted upgrade left every node schedulable. */
-const STARTABLE = /_COMPLETE$|^UPDATE_ABORTED$/;
+/**
+ * Cluster states an upgrade may start from: one that ended, however it ended. A new upgrade skips the
+ * nodes already at its target version and takes over the nodes an ended one left cordoned (its record
+ * on each node says they were schedulable). A record still UPDATE_IN_PROGRESS or UPDATE_PAUSED names an
+ * upgrade that runs, or one that ended without saying so (terminated, its worker lost): `recover`.
+ */
+const STARTABLE = /_COMPLETE$|^UPDATE_ABORTED$|^UPDATE_FAILED$/;
 
 /** Labels holding the version of a component: compared when both values parse as versions. */
 const VERSIONED_LABEL = /_(tag|version)$/;
@@ -82,7 +87,10 @@ export function upgradeViolations(
     out.push(
       `cluster ${record.cluster} is ${record.status}` +
         (record.workflow_id ? ` (upgrade ${record.workflow_id})` : '') +
-        ': an upgrade starts only from a *_COMPLETE or UPDATE_ABORTED state',
+        ': an upgrade starts only from a *_COMPLETE, UPDATE_FAILED or UPDATE_ABORTED state' +
+        (/^UPDATE_(IN_PROGRESS|PAUSED)$/.test(record.status)
+          ? '; if that upgrade no longer runs (terminated, or its worker lost), `recover` the cluster first'
+          : ''),
     );
   }
   out.push(...keyDifferences(current, target));

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { catalogueOption, connectionFlags, taskQueueOption } from '../config/flags.js';
 import { catalogueCommands } from './commands/catalogue.js';
 import { explain } from './explain.js';
+import { recoverCommand } from './commands/recover.js';
 import { scheduleCommands } from './commands/schedule.js';
 import { upgradeCommands } from './commands/upgrade.js';
 
@@ -17,6 +18,7 @@ const program = connectionFlags(
 catalogueCommands(program);
 upgradeCommands(program);
 scheduleCommands(program);
+recoverCommand(program);
 
 try {
   await program.parseAsync();

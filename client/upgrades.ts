@@ -28,8 +28,14 @@ export async function client(settings: TemporalSettings): Promise<Client> {
   return new Client({ connection, namespace: settings.namespace });
 }
 
-/** Runs one of the short read-only workflows on the workers and returns its answer. */
-async function ask<T>(c: Client, taskQueue: string, workflowType: string, id: string, args: unknown[]): Promise<T> {
+/** Runs one of the short workflows of workflows/upgrade-plan/ on the workers and returns its answer. */
+export async function ask<T>(
+  c: Client,
+  taskQueue: string,
+  workflowType: string,
+  id: string,
+  args: unknown[],
+): Promise<T> {
   try {
     return (await c.workflow.execute(workflowType, {
       taskQueue,

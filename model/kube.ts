@@ -17,15 +17,34 @@ export interface NodeState {
   unschedulable: boolean;
 }
 
-/** A node's state before the upgrade touched it: what abort or failure restores. */
+/**
+ * A node's state before the upgrade touched it. Restoring does not write it back (others may change
+ * the node meanwhile): it undoes the node's own record of what the upgrade changed (`NodeChanges`).
+ * The labels and taints describe a node registered again whose Node object is already gone (kwok).
+ */
 export interface NodeSnapshot {
   name: string;
+  /** cordoned by someone else before the upgrade (a cordon left by an earlier upgrade does not count) */
   unschedulable: boolean;
   taints: Taint[];
   labels: Record<string, string>;
   /** enough to register the node again (the kwok provider) */
   addresses: { type: string; address: string }[];
   capacity: Record<string, string>;
+}
+
+/**
+ * What the upgrade changed on a node, kept on the node itself (an annotation), so that whoever puts it
+ * back (the upgrade's compensation, its uncordon, `recover` after a terminate) undoes exactly that and
+ * nothing that others changed meanwhile. The upgrade's own annotations are removed with it.
+ */
+export interface NodeChanges {
+  /** the upgrade set spec.unschedulable: the node was schedulable before */
+  cordoned: boolean;
+  /** taints the upgrade added (by key and effect) */
+  taints: { key: string; effect: string }[];
+  /** label keys the upgrade added */
+  labels: string[];
 }
 
 export interface PodRef {
@@ -54,6 +73,8 @@ export interface DrainResult {
   blocked: BlockedPod[];
   /** true when the drain stopped at its deadline (not at once, on pods it must not evict) */
   timedOut: boolean;
+  /** pods deleted rather than evicted (a forced drain), with when */
+  deleted?: { pod: string; at: string }[];
 }
 
 export interface GateCheck {

@@ -1,23 +1,26 @@
 /**
  * The `kwok` provider (simulated clusters): replacing a node removes its Node object and, after the
  * configured delay (the time a real machine takes to boot), registers it again as a kubelet at the
- * new version would: same name, labels and taints, the new kubeletVersion, still cordoned (the
- * upgrade uncordons it after the Ready check). kwok then marks it Ready.
+ * new version would, keeping the node's identity as it was just before its deletion: its name, labels,
+ * annotations and taints (an operator's label or a taint added during the upgrade survives), the new
+ * kubeletVersion, still cordoned (the upgrade uncordons it after the Ready check, if it cordoned it)
+ * and marked with the replacement's key. kwok then marks it Ready.
  *
  * Idempotent: a node already at the target version is left alone, so a retry after a crash never
- * replaces a node twice; a node found missing (crash between delete and create) is only registered.
+ * replaces a node twice; a node found missing (crash between delete and create) is only registered,
+ * then from the snapshot taken before the upgrade touched it.
  *
  * Surge (maxSurge): a new node, named after the old one and the version, is registered at the new
  * version before the old one is drained; the old one is then retired (its Node object deleted).
  */
-import type { V1Node } from '@kubernetes/client-node';
+import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NodeSnapshot } from '../../model/kube.js';
 import { surgeSnapshot } from '../../model/surge.js';
 import { sameVersion } from '../../model/versions.js';
 import { classify, type Kube, statusCode } from '../kube/client.js';
 import { deletePodNow, podsOn } from '../kube/drain.js';
-import { CORDONED_BY, readNode } from '../kube/nodes.js';
+import { cordonRecord, readNode, REPLACEMENT, replacementKey } from '../kube/nodes.js';
 import type { ReplaceHooks, ReplaceResult } from './provider.js';
 import { Failure } from '../../model/errors.js';
 
@@ -37,19 +40,61 @@ export function kwokNodeInfo(kubeletVersion: string) {
   };
 }
 
-export function registration(snapshot: NodeSnapshot, targetVersion: string, upgradeId: string): V1Node {
+/**
+ * Taints the node lifecycle controller keeps in step with a node's conditions and spec: not carried
+ * over to the new registration (the controller sets them again as they apply to the new node).
+ */
+const CONTROLLER_TAINTS = new Set(
+  [
+    'not-ready',
+    'unreachable',
+    'unschedulable',
+    'memory-pressure',
+    'disk-pressure',
+    'pid-pressure',
+    'network-unavailable',
+  ].map((t) => `node.kubernetes.io/${t}`),
+);
+
+/** The node as the snapshot describes it (when its Node object is already gone, and for a surge node). */
+export function describedBy(snapshot: NodeSnapshot): V1Node {
+  return {
+    metadata: { name: snapshot.name, labels: snapshot.labels },
+    spec: { unschedulable: snapshot.unschedulable, taints: snapshot.taints as V1Taint[] },
+    status: { addresses: snapshot.addresses, capacity: snapshot.capacity },
+  };
+}
+
+/**
+ * `node` (as it is, or as described) registered again at `targetVersion`: its labels, annotations and
+ * taints, cordoned — recorded as the upgrade's cordon unless someone else had cordoned it — and marked
+ * with the replacement's key.
+ */
+export function registration(node: V1Node, targetVersion: string, upgradeId: string): V1Node {
+  const name = node.metadata?.name ?? '';
+  const capacity = node.status?.capacity ?? {};
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: snapshot.name, labels: snapshot.labels, annotations: { [CORDONED_BY]: upgradeId } },
+    metadata: {
+      name,
+      labels: { ...(node.metadata?.labels ?? {}) },
+      annotations: {
+        ...(node.metadata?.annotations ?? {}),
+        ...cordonRecord(node, upgradeId),
+        [REPLACEMENT]: replacementKey(upgradeId, name, targetVersion),
+      },
+    },
     spec: {
       unschedulable: true,
-      taints: snapshot.taints.filter((t) => t.key !== 'node.kubernetes.io/unschedulable'),
+      taints: (node.spec?.taints ?? [])
+        .filter((t) => !CONTROLLER_TAINTS.has(t.key))
+        .map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
     },
     status: {
-      addresses: snapshot.addresses,
-      capacity: snapshot.capacity,
-      allocatable: snapshot.capacity,
+      addresses: node.status?.addresses ?? [],
+      capacity,
+      allocatable: node.status?.allocatable ?? capacity,
       nodeInfo: kwokNodeInfo(targetVersion),
     },
   };
@@ -64,17 +109,12 @@ export async function replaceWithKwok(
   hooks: ReplaceHooks,
 ): Promise<ReplaceResult> {
   const name = snapshot.name;
-  const existing = await readNode(kube, name);
-  if (existing && sameVersion(existing.status?.nodeInfo?.kubeletVersion ?? '', targetVersion)) {
+  let node = await readNode(kube, name);
+  if (node && sameVersion(node.status?.nodeInfo?.kubeletVersion ?? '', targetVersion)) {
     return { node: name, replaced: false, detail: `already at ${targetVersion}` };
   }
-  if (existing) {
-    hooks.heartbeat('removing the old node');
-    try {
-      await kube.core.deleteNode({ name });
-    } catch (err) {
-      if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `node ${name}`);
-    }
+  if (node) {
+    node = await remove(kube, node, hooks);
     const gone = Date.now() + 60_000;
     while (await readNode(kube, name)) {
       if (Date.now() > gone)
@@ -86,8 +126,33 @@ export async function replaceWithKwok(
       await hooks.sleep(50);
     }
   }
-  await boot(kube, registration(snapshot, targetVersion, upgradeId), delaySeconds, hooks);
+  await boot(kube, registration(node ?? describedBy(snapshot), targetVersion, upgradeId), delaySeconds, hooks);
   return { node: name, replaced: true, detail: `registered again at ${targetVersion} after ${delaySeconds} s` };
+}
+
+/**
+ * Deletes the node as read, only if it is still that version of it (a label added in between would be
+ * lost with it: then it is read again); returns the node as it was deleted, undefined when already gone.
+ */
+async function remove(kube: Kube, read: V1Node, hooks: ReplaceHooks): Promise<V1Node | undefined> {
+  const name = read.metadata?.name ?? '';
+  let node: V1Node | undefined = read;
+  for (let attempt = 1; node; attempt++) {
+    hooks.heartbeat('removing the old node');
+    try {
+      await kube.core.deleteNode({
+        name,
+        body: { preconditions: { resourceVersion: node.metadata?.resourceVersion } },
+      });
+      return node;
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 404) return undefined;
+      if (code !== 409 || attempt >= 5) throw classify(err, kube, 'delete', `node ${name}`);
+    }
+    node = await readNode(kube, name);
+  }
+  return undefined;
 }
 
 /** The machine's boot time, then the kubelet's registration (a node already registered is fine). */
@@ -118,7 +183,7 @@ export async function surgeWithKwok(
   if (await readNode(kube, fresh.name)) {
     return { node: fresh.name, replaced: false, detail: `${fresh.name} is already registered` };
   }
-  await boot(kube, registration(fresh, targetVersion, upgradeId), delaySeconds, hooks);
+  await boot(kube, registration(describedBy(fresh), targetVersion, upgradeId), delaySeconds, hooks);
   return { node: fresh.name, replaced: true, detail: `registered ${fresh.name} at ${targetVersion}` };
 }
 
