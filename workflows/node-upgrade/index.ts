@@ -6,7 +6,7 @@
  * upgrade) is an abort. A node whose replacement failed is never uncordoned (./replace.ts); a node
  * deleted while it waits or is drained (an autoscaler) is reported gone, not failed.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { isCancellation, workflowInfo } from '@temporalio/workflow';
 import { Failure } from '../../model/errors.js';
 import type { NodeSnapshot } from '../../model/kube.js';
 import { sameVersion } from '../../model/versions.js';
@@ -55,7 +55,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
     }
   } catch (err) {
     if (gone(err)) return await reportGone(reporter);
-    if (orders.aborted) return 'aborted';
+    if (orders.aborted || isCancellation(err)) return 'aborted';
     throw err;
   }
 
@@ -173,7 +173,7 @@ async function compensate(
     throw restoreErr;
   }
   // An abort, or a cancellation of this workflow or the upgrade (which Orders turns into an abort).
-  if (err instanceof Aborted || orders.aborted) {
+  if (err instanceof Aborted || orders.aborted || isCancellation(err)) {
     await reporter.report({
       step: 'restored',
       cordoned: snapshot.unschedulable,
