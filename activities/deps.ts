@@ -15,6 +15,8 @@ export interface ActivityDeps {
   /** API clients for a catalogue cluster. */
   kube: (cluster: string) => Kube;
   records: RecordStore;
+  /** The worker's state dir: the command provider keeps its runs under `replace/` (default .run/state). */
+  stateDir?: string;
 }
 
 /**
@@ -61,6 +63,7 @@ export function workerDeps(settings: WorkerSettings = {}): ActivityDeps & { clos
     catalogue,
     kube: (cluster) => clients.kube(cluster),
     records: recordStore(settings.stateDir ?? DEFAULT_STATE_DIR),
+    stateDir: settings.stateDir ?? DEFAULT_STATE_DIR,
     close: () => clients.close(),
   };
 }

@@ -16,16 +16,16 @@ import { cordon, listNodes, nodeState, readNode, restore, snapshotOf } from './k
 import { planUpgrade } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
 import { replaceWithCommand } from './replace/command.js';
+import { DEFAULT_STATE_DIR } from './record/store.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { recoverNodes } from './recover.js';
 import { validate } from './templates.js';
-import { sameVersion } from '../model/versions.js';
 import { Failure } from '../model/errors.js';
 
 const sleep = (ms: number) => Context.current().sleep(ms);
 const beat = (details: unknown) => Context.current().heartbeat(details);
 
-export function createActivities({ catalogue, kube: kubeFor, records }: ActivityDeps) {
+export function createActivities({ catalogue, kube: kubeFor, records, stateDir }: ActivityDeps) {
   return {
     /** Checks the requested template move against the catalogue and the cluster's record. */
     async validateUpgrade(request: UpgradeRequest): Promise<ValidatedUpgrade> {
@@ -114,21 +114,9 @@ export function createActivities({ catalogue, kube: kubeFor, records }: Activity
           hooks,
         );
       }
-      const node = await readNode(kube, input.snapshot.name);
-      if (node && sameVersion(node.status?.nodeInfo?.kubeletVersion ?? '', input.targetVersion)) {
-        return { node: input.snapshot.name, replaced: false, detail: `already at ${input.targetVersion}` };
-      }
-      return await replaceWithCommand(
-        cluster.replace.command,
-        {
-          node: input.snapshot.name,
-          targetVersion: input.targetVersion,
-          cluster: cluster.name,
-          kubeconfig: cluster.kubeconfig,
-        },
-        cluster.replace.timeoutSeconds,
-        hooks,
-      );
+      const request = { node: input.snapshot.name, targetVersion: input.targetVersion, upgradeId: input.upgradeId };
+      const settings = { cluster: { ...cluster, replace: cluster.replace }, stateDir: stateDir ?? DEFAULT_STATE_DIR };
+      return await replaceWithCommand({ kube, ...request, ...settings }, ctx);
     },
 
     /** maxSurge: registers a new node at the target version in place of `snapshot`'s (kwok provider). */

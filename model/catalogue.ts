@@ -65,15 +65,95 @@ export const TemplateSchema = map(
 
 const PROVIDERS = ['kwok', 'command'];
 
+/**
+ * The variables the worker sets for every replacement command (the provider contract, README: "The
+ * `command` provider"): the catalogue can neither set nor pass them.
+ */
+export const COMMAND_VARIABLES = [
+  'NODE_NAME',
+  'NODE_ROLE',
+  'NODE_INTERNAL_IP',
+  'NODE_EXTERNAL_IP',
+  'NODE_HOSTNAME',
+  'NODE_ADDRESSES',
+  'NODE_PROVIDER_ID',
+  'FROM_VERSION',
+  'TARGET_VERSION',
+  'CLUSTER_NAME',
+  'KUBECONFIG',
+  'UPGRADE_ID',
+  'IDEMPOTENCY_KEY',
+  'ATTEMPT',
+  'REPLACE_TIMEOUT_SECONDS',
+] as const;
+
+/** The worker's variables a command gets when its cluster names none (`replace.passEnv`). */
+export const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'SSH_AUTH_SOCK'];
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TEMPORAL = 'TEMPORAL_';
+
+/** Why `name` (a variable, or with `*` a prefix of variables) may not be given to a command, if it may not. */
+function refusedVariable(name: string, field: string): string | undefined {
+  const prefix = name.endsWith('*') && field === 'replace.passEnv' ? name.slice(0, -1) : undefined;
+  const bare = prefix ?? name;
+  if (!(prefix === '' || VARIABLE_NAME.test(bare)))
+    return `${field}: "${name}" is not a variable name (letters, digits and _, not starting with a digit${field === 'replace.passEnv' ? '; NAME* for every variable starting with NAME' : ''})`;
+  const upper = bare.toUpperCase();
+  if (upper.startsWith(TEMPORAL) || (prefix !== undefined && TEMPORAL.startsWith(upper)))
+    return `${field}: "${name}" is refused: TEMPORAL_* variables hold the worker's Temporal connection and credentials, and never reach the command`;
+  if ((COMMAND_VARIABLES as readonly string[]).includes(name))
+    return `${field}: "${name}" is set by the worker for every command (the provider contract); it cannot be ${field === 'replace.env' ? 'set' : 'passed'} here`;
+  return undefined;
+}
+
+/** Variables the cluster's command gets, as given (values kept as text). */
+const commandEnv = v.pipe(
+  v.custom<Record<string, unknown>>(isMap, '"replace.env" must be a map of variable names to values'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    for (const [name, value] of Object.entries(dataset.value)) {
+      const refused = refusedVariable(name, 'replace.env');
+      if (refused) addIssue({ message: refused });
+      else if (!['string', 'number', 'boolean'].includes(typeof value))
+        addIssue({ message: `replace.env: ${name} must be a string, a number or true/false` });
+    }
+  }),
+  v.transform((env) => Object.fromEntries(Object.entries(env).map(([name, value]) => [name, String(value)]))),
+);
+
+/** Names of the worker's variables passed on to the command; `NAME*` passes every one starting with NAME. */
+const passEnv = v.pipe(
+  v.array(v.string('"replace.passEnv" must list variable names'), '"replace.passEnv" must be a list of variable names'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    for (const name of dataset.value) {
+      const refused = refusedVariable(name, 'replace.passEnv');
+      if (refused) addIssue({ message: refused });
+    }
+  }),
+);
+
+const commandOnly = (field: string) =>
+  v.optional(v.never(`"${field}" is for the command provider only (the kwok provider runs no command)`));
+
 /** How a node is replaced by a new one at the target version. */
 export const ReplaceSchema = v.variant(
   'provider',
   [
-    v.object({ provider: v.literal('kwok'), delaySeconds: seconds('delaySeconds', 2) }),
+    v.object({
+      provider: v.literal('kwok'),
+      delaySeconds: seconds('delaySeconds', 2),
+      env: commandOnly('env'),
+      passEnv: commandOnly('passEnv'),
+    }),
     v.object({
       provider: v.literal('command'),
       command: needed(text('command')),
       timeoutSeconds: seconds('timeoutSeconds', 1800),
+      /** set for the command as given (not secrets: those are passed from the worker's environment) */
+      env: v.nullish(commandEnv, () => ({})),
+      passEnv: v.nullish(passEnv, () => [...DEFAULT_PASS_ENV]),
     }),
   ],
   (issue) =>

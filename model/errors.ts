@@ -37,6 +37,8 @@ export const Failure = {
   NodeNotReady: 'NodeNotReady',
   /** the replacement command failed */
   ReplaceFailed: 'ReplaceFailed',
+  /** an earlier run of the replacement command may still be running where this worker cannot see (another host) */
+  ReplaceInDoubt: 'ReplaceInDoubt',
   /** maxSurge with a provider that cannot register new nodes */
   SurgeUnsupported: 'SurgeUnsupported',
 } as const;

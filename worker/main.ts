@@ -14,6 +14,8 @@ import { workerStats } from './stats.js';
 import { createWorker, quietRuntime } from './worker.js';
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+/** Long enough for a replacement command to finish (a machine rebuilt and booted). */
+const DEFAULT_SHUTDOWN_GRACE = 900;
 
 interface WorkerFlags {
   taskQueue: string;
@@ -21,6 +23,7 @@ interface WorkerFlags {
   stateDir: string;
   workflowBundle?: string;
   statsEvery?: string;
+  shutdownGrace: string;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
@@ -44,6 +47,14 @@ const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').descri
     ),
   )
   .addOption(
+    new Option(
+      '--shutdown-grace <seconds>',
+      'on SIGTERM, how long running activities (a node replacement) may go on before they are cancelled',
+    )
+      .env('K8S_RU_SHUTDOWN_GRACE')
+      .default(String(DEFAULT_SHUTDOWN_GRACE)),
+  )
+  .addOption(
     new Option('--log-level <level>', "the SDK's log level")
       .argParser((value) => {
         const level = value.toUpperCase();
@@ -59,6 +70,9 @@ const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').descri
 program.action(async (opts: WorkerFlags) => {
   const every = opts.statsEvery === undefined ? 0 : Number(opts.statsEvery);
   if (!(every >= 0)) throw new Error(`--stats-every must be a number of seconds >= 0 (got ${opts.statsEvery})`);
+  const grace = Number(opts.shutdownGrace);
+  if (opts.shutdownGrace.trim() === '' || !(grace >= 0) || !Number.isFinite(grace))
+    throw new Error(`--shutdown-grace must be a number of seconds >= 0 (got "${opts.shutdownGrace}")`);
   if (opts.workflowBundle && !existsSync(opts.workflowBundle))
     throw new Error(`workflow bundle ${opts.workflowBundle} does not exist (make it with \`npm run bundle\`)`);
   quietRuntime(opts.logLevel);
@@ -72,6 +86,7 @@ program.action(async (opts: WorkerFlags) => {
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
     deps,
+    shutdownGraceSeconds: grace,
   });
   console.log(`worker: polling task queue ${worker.options.taskQueue} on ${settings.address} (${settings.namespace})`);
   const stats =

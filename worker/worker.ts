@@ -38,6 +38,8 @@ export interface WorkerOptions {
   workflowBundle?: string;
   /** What the activities use: the catalogue, API clients, the record store (see activities/deps.ts). */
   deps: ActivityDeps;
+  /** How long running activities may go on after shutdown is asked (SIGTERM) before they are cancelled; default 0. */
+  shutdownGraceSeconds?: number;
 }
 
 export async function createWorker(o: WorkerOptions) {
@@ -48,5 +50,6 @@ export async function createWorker(o: WorkerOptions) {
     ...(o.workflowBundle ? { workflowBundle: { codePath: o.workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
     interceptors: { activity: [reachInterceptor] },
+    shutdownGraceTime: (o.shutdownGraceSeconds ?? 0) * 1000,
   });
 }

@@ -1,53 +1,142 @@
 /**
- * The `command` provider (real clusters): runs the operator's command for one node, e.g. a kubeadm
- * upgrade over SSH or a cloud CLI that re-images the machine, with NODE_NAME, TARGET_VERSION,
- * CLUSTER_NAME and KUBECONFIG in its environment. Exit status 0 means the node is being (or has been)
- * replaced; the upgrade then waits for it to be Ready at the target version. A node already at the
- * target version is skipped, so a retry does not replace it twice. The command must be idempotent too.
+ * The `command` provider (real clusters): runs the operator's command for one node — a kubeadm upgrade
+ * over SSH, a cloud CLI that rebuilds the machine — at most once per node per upgrade (README: "The
+ * `command` provider", the contract). The command gets an explicit environment (env.ts), runs in a
+ * process group of its own under a wrapper that records its exit status (runs.ts), and is recorded on
+ * the node before it starts (record.ts). Every attempt first settles the runs an earlier attempt may
+ * have left (settle.ts): it waits for one still running on this machine, takes the outcome of one
+ * that ended, and refuses (ReplaceInDoubt) when one may still run on another machine.
+ * Exit status 0 means the node is being (or has been) replaced; the upgrade then waits for it to be
+ * Ready at the target version. 75 means nothing was changed and a retry may run it again.
  */
-import { spawn } from 'node:child_process';
+import type { V1Node } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ReplaceHooks, ReplaceResult } from './provider.js';
+import type { Context } from '@temporalio/activity';
+import type { Cluster, ReplaceProvider } from '../../model/catalogue.js';
 import { Failure } from '../../model/errors.js';
+import { sameVersion } from '../../model/versions.js';
+import { type Kube } from '../kube/client.js';
+import { nodeState, readNode } from '../kube/nodes.js';
+import { commandEnv, commandVariables, idempotencyKey, secretValues } from './env.js';
+import { machine, processStart } from './group.js';
+import type { ReplaceResult } from './provider.js';
+import { recordedRun, recordRun, updateRun } from './record.js';
+import { launch, type ReplaceRun, runFiles } from './runs.js';
+import { outcome, settle, type Settling } from './settle.js';
+import { type Watcher, watchRun } from './watch.js';
 
-export async function replaceWithCommand(
-  command: string,
-  env: { node: string; targetVersion: string; cluster: string; kubeconfig: string },
-  timeoutSeconds: number,
-  hooks: ReplaceHooks,
-): Promise<ReplaceResult> {
-  const child = spawn('sh', ['-c', command], {
-    env: {
-      ...process.env,
-      NODE_NAME: env.node,
-      TARGET_VERSION: env.targetVersion,
-      CLUSTER_NAME: env.cluster,
-      KUBECONFIG: env.kubeconfig,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    signal: hooks.signal,
-    timeout: timeoutSeconds * 1000,
-  });
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-2000);
+export type CommandProvider = Extract<ReplaceProvider, { provider: 'command' }>;
+
+export interface CommandRequest {
+  kube: Kube;
+  cluster: Cluster & { replace: CommandProvider };
+  node: string;
+  targetVersion: string;
+  upgradeId: string;
+  /** the worker's state dir (run files go under `replace/`) */
+  stateDir: string;
+}
+
+/** What the activity heartbeats: the step, and the run (so that the next attempt knows it). */
+export interface ReplaceBeat {
+  step: string;
+  run?: ReplaceRun;
+}
+
+export async function replaceWithCommand(req: CommandRequest, ctx: Context): Promise<ReplaceResult> {
+  const { info } = ctx;
+  const key = idempotencyKey(req.upgradeId, req.node, req.targetVersion);
+  const here = machine();
+  const files = runFiles(req.stateDir, here.host, key);
+  const filesOf = (k: string) => (k === key ? files : runFiles(req.stateDir, here.host, k));
+  const secrets = secretValues(req.cluster.replace, process.env);
+  const watcher: Watcher = {
+    heartbeat: (step, run) => ctx.heartbeat({ step, run } satisfies ReplaceBeat),
+    signal: ctx.cancellationSignal,
+    cancellation: () => ctx.cancellationDetails,
+    label: `replace ${req.node} [${key}]`,
+    secrets,
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const beat = setInterval(() => hooks.heartbeat(`running the replace command for ${env.node}`), 1000);
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    if (code !== 0) {
+  const s: Settling = {
+    key,
+    activity: `${info.workflowExecution?.workflowId ?? ''}/${info.workflowExecution?.runId ?? ''}/${info.activityId}`,
+    here,
+    files: filesOf,
+    kube: req.kube,
+    node: req.node,
+    timeoutSeconds: req.cluster.replace.timeoutSeconds,
+    watcher,
+  };
+  const previous = (info.heartbeatDetails as ReplaceBeat | undefined)?.run;
+  for (let tries = 1; ; tries++) {
+    const node = await readNode(req.kube, req.node);
+    const settled = await settle(s, [recordedRun(node), previous?.key === key ? previous : undefined, ...files.list()]);
+    if (settled) return outcome(s, settled, secrets);
+    if (!node)
       throw ApplicationFailure.nonRetryable(
-        `replace command for node ${env.node} exited with ${code ?? 'a signal (timeout?)'}: ${tail.trim().split('\n').slice(-5).join(' | ')}`,
-        Failure.ReplaceFailed,
+        `node ${req.node} does not exist in cluster ${req.cluster.name}, and no run of its replacement is recorded`,
+        Failure.NodeNotFound,
       );
+    if (sameVersion(node.status?.nodeInfo?.kubeletVersion ?? '', req.targetVersion)) {
+      return { node: req.node, replaced: false, detail: `already at ${req.targetVersion}` };
     }
-    return { node: env.node, replaced: true, detail: `command exited 0` };
-  } finally {
-    clearInterval(beat);
+    const run = files.create({ key, activity: s.activity, attempt: info.attempt, ...here });
+    // Recorded on the node first, as the node was read: another attempt that got there first wins.
+    if (await recordRun(req.kube, node, run)) {
+      const ended = await start(req, s, node, run, info.attempt);
+      return outcome(s, ended, secrets);
+    }
+    if (tries >= 5)
+      throw ApplicationFailure.retryable(
+        `node ${req.node} changed ${tries} times while its replacement was being recorded`,
+        Failure.KubeApiError,
+      );
   }
+}
+
+/** Starts the run recorded on the node and watches it to its end; the run, with its exit status. */
+async function start(req: CommandRequest, s: Settling, node: V1Node, run: ReplaceRun, attempt: number) {
+  const { replace } = req.cluster;
+  const files = s.files(s.key);
+  const variables = commandVariables({
+    node: req.node,
+    role: nodeState(node).role,
+    addresses: (node.status?.addresses ?? []).map((a) => ({ type: a.type, address: a.address })),
+    providerId: node.spec?.providerID ?? '',
+    fromVersion: node.status?.nodeInfo?.kubeletVersion ?? '',
+    targetVersion: req.targetVersion,
+    cluster: req.cluster.name,
+    kubeconfig: req.cluster.kubeconfig,
+    upgradeId: req.upgradeId,
+    key: s.key,
+    attempt,
+    timeoutSeconds: replace.timeoutSeconds,
+  });
+  files.write(run);
+  let exited = false;
+  const child = launch(files, run, replace.command, commandEnv(variables, replace, process.env));
+  const failed = new Promise<Error>((resolve) => child.once('error', resolve));
+  child.once('exit', () => (exited = true));
+  let started: ReplaceRun = run;
+  if (child.pid === undefined) {
+    files.recordExit(run, `unknown: it did not start (${(await failed).message})`);
+  } else {
+    console.log(`${s.watcher.label}: started (attempt ${attempt}, pid ${child.pid}, run ${run.run})`);
+    started = { ...run, pid: child.pid, pidStart: processStart(child.pid) };
+    files.write(started);
+    s.watcher.heartbeat('started the replacement command', started);
+    await updateRun(req.kube, req.node, run, started);
+    const deadline = Date.parse(started.startedAt) + replace.timeoutSeconds * 1000;
+    try {
+      await watchRun(started, files, deadline, () => exited, s.watcher);
+    } catch (err) {
+      if (!exited) child.unref(); // the command goes on without this worker waiting for it
+      throw err;
+    }
+    files.recordExit(started, `unknown: its wrapper ended by signal ${child.signalCode ?? '?'}`);
+  }
+  const ended: ReplaceRun = { ...files.complete(started), endedAt: new Date().toISOString() };
+  s.watcher.heartbeat(`the replacement command ended: ${ended.exit ?? '?'}`, ended);
+  await updateRun(req.kube, req.node, started, ended);
+  return ended;
 }
