@@ -13,7 +13,7 @@ import type { ActivityDeps } from './deps.js';
 import { type Deleted, drainNode, type DrainRequest } from './kube/drain.js';
 import { gateUntilHealthy, type GateRequest } from './kube/health.js';
 import { cordon, listNodes, nodeState, readNode, restore, snapshotOf } from './kube/nodes.js';
-import { planUpgrade } from './kube/plan.js';
+import { planUpgrade, replaceTiming } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
 import { replaceWithCommand } from './replace/command.js';
 import { DEFAULT_STATE_DIR } from './record/store.js';
@@ -41,13 +41,12 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
     /** The pre-flight report: node order, budgets' headroom, warnings, estimate. Reads only. */
     async planUpgrade(input: { cluster: string; fromVersion: string; toVersion: string; options: UpgradeOptions }) {
       const cluster = findCluster(catalogue(), input.cluster);
-      const replaceSeconds = cluster.replace.provider === 'kwok' ? cluster.replace.delaySeconds : 120;
       return await planUpgrade(
         kubeFor(input.cluster),
         input.fromVersion,
         input.toVersion,
         input.options,
-        replaceSeconds,
+        replaceTiming(cluster.replace),
       );
     },
 

@@ -40,4 +40,6 @@ export interface UpgradePlan {
   /** workloads the upgrade will interrupt or that will block it (the seed's caveat) */
   warnings: string[];
   estimateSeconds: number;
+  /** what the estimate takes for granted (activities/kube/plan.ts); absent from an older worker's plan */
+  estimateAssumes?: string[];
 }

@@ -3,10 +3,11 @@
  * headroom, what the upgrade will interrupt or be blocked by, and an estimate of its duration.
  * Reads only; touches nothing.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { ReplaceProvider } from '../../model/catalogue.js';
+import { type EstimateNode, type EstimatePod, estimateUpgrade, type Timing } from '../../model/estimate.js';
 import type { UpgradePlan, UpgradeOptions } from '../../model/upgrade.js';
 import { sameVersion } from '../../model/versions.js';
-import { workerBatchSize } from '../../model/batches.js';
 import { call, type Kube } from './client.js';
 import { budgetName, budgetState, budgetsFor, neverAllows } from './budgets.js';
 import { planDrain } from './drain-plan.js';
@@ -14,36 +15,95 @@ import { listNodes, nodeState } from './nodes.js';
 
 const POD_PAGE = 500;
 
+/**
+ * How long a command replacement is taken to last: a `kubeadm upgrade node` with the kubelet's
+ * package and restart. A machine rebuilt from an image takes longer, and the estimate is then short.
+ */
+export const COMMAND_REPLACE_S = 120;
+/** A pod's start when no running pod shows one (image pulled, container started, readiness passed). */
+export const DEFAULT_POD_START_S = 10;
+/** Longer than this from scheduled to Ready is a restart or an outage seen by the pod, not its start. */
+const POD_START_CAP_S = 600;
+
+/** How long the cluster's provider takes to replace a node, and why the plan thinks so. */
+export function replaceTiming(replace: ReplaceProvider): Timing {
+  if (replace.provider === 'kwok') return { seconds: replace.delaySeconds, basis: "the kwok provider's delaySeconds" };
+  const seconds = Math.min(COMMAND_REPLACE_S, replace.timeoutSeconds);
+  return {
+    seconds,
+    basis: `assumed for a command provider: a kubeadm upgrade and a kubelet restart${
+      seconds < COMMAND_REPLACE_S ? ', cut to its timeoutSeconds' : ''
+    }; a machine rebuild takes longer`,
+  };
+}
+
+/** Seconds from scheduled to Ready of a running pod, undefined when it does not show them. */
+function startSeconds(pod: V1Pod): number | undefined {
+  const at = (type: string) => pod.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+  const scheduled = at('PodScheduled')?.lastTransitionTime;
+  const ready = at('Ready')?.lastTransitionTime;
+  if (!scheduled || !ready || pod.metadata?.deletionTimestamp) return undefined;
+  const s = (new Date(ready).getTime() - new Date(scheduled).getTime()) / 1000;
+  return s >= 0 && s <= POD_START_CAP_S ? s : undefined;
+}
+
+function podStart(samples: number[]): Timing {
+  if (samples.length === 0) return { seconds: DEFAULT_POD_START_S, basis: 'assumed: no running pod shows its start' };
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? DEFAULT_POD_START_S;
+  return { seconds: median, basis: `the median of ${samples.length} running pods, scheduled to Ready` };
+}
+
+/** A node takes evicted pods unless cordoned or tainted against new pods. */
+const schedulable = (n: V1Node) =>
+  n.spec?.unschedulable !== true &&
+  !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+
 export async function planUpgrade(
   kube: Kube,
   fromVersion: string,
   toVersion: string,
-  options: Pick<UpgradeOptions, 'deleteEmptyDirData' | 'force' | 'soakSeconds' | 'maxSurge' | 'maxUnavailable'>,
-  replaceSeconds: number,
+  options: Pick<
+    UpgradeOptions,
+    'deleteEmptyDirData' | 'force' | 'soakSeconds' | 'maxSurge' | 'maxUnavailable' | 'gracePeriodSeconds' | 'probes'
+  >,
+  replace: Timing,
 ): Promise<UpgradePlan> {
-  const nodes = (await listNodes(kube)).map(nodeState);
+  const v1Nodes = await listNodes(kube);
+  const nodes = v1Nodes.map(nodeState);
+  const budgets = (
+    await call(kube, 'list', 'poddisruptionbudgets', () => kube.policy.listPodDisruptionBudgetForAllNamespaces())
+  ).items;
   // Pods a page at a time, keeping only what the plan needs: every pod of a large cluster at once
   // would set the worker's peak memory.
   const refusals: ReturnType<typeof planDrain>['refused'] = [];
-  const graceByNode = new Map<string, number>();
+  const evicted = new Map<string, EstimatePod[]>();
+  const daemons = new Set<string>();
+  const stops = new Set<string>(); // nodes whose drain will wait for an operator
+  const starts: number[] = [];
   let _continue: string | undefined;
   do {
     const page = await call(kube, 'list', 'pods', () =>
       kube.core.listPodForAllNamespaces({ limit: POD_PAGE, _continue }),
     );
-    refusals.push(
-      ...planDrain(page.items, { deleteEmptyDirData: options.deleteEmptyDirData, force: options.force }).refused,
-    );
+    const drain = planDrain(page.items, { deleteEmptyDirData: options.deleteEmptyDirData, force: options.force });
+    refusals.push(...drain.refused);
     for (const p of page.items) {
       const node = p.spec?.nodeName;
+      const start = startSeconds(p);
+      if (start !== undefined) starts.push(start);
+      if (node && p.metadata?.ownerReferences?.some((o) => o.controller && o.kind === 'DaemonSet')) daemons.add(node);
+      if (node && drain.refused.some((r) => r.pod === `${p.metadata?.namespace}/${p.metadata?.name}`)) stops.add(node);
+    }
+    for (const p of drain.evict) {
+      const node = p.spec?.nodeName;
       if (node === undefined) continue;
-      graceByNode.set(node, Math.max(graceByNode.get(node) ?? 0, p.spec?.terminationGracePeriodSeconds ?? 30));
+      const pod = estimatePod(p, budgets, options.gracePeriodSeconds);
+      if (pod.budget && budgets.some((b) => budgetName(b) === pod.budget && neverAllows(b))) stops.add(node);
+      evicted.set(node, [...(evicted.get(node) ?? []), pod]);
     }
     _continue = page.metadata?._continue || undefined;
   } while (_continue);
-  const budgets = (
-    await call(kube, 'list', 'poddisruptionbudgets', () => kube.policy.listPodDisruptionBudgetForAllNamespaces())
-  ).items;
   const deployments = (await call(kube, 'list', 'deployments', () => kube.apps.listDeploymentForAllNamespaces())).items;
   const statefulSets = (await call(kube, 'list', 'statefulsets', () => kube.apps.listStatefulSetForAllNamespaces()))
     .items;
@@ -76,23 +136,29 @@ export async function planUpgrade(
   }
   for (const r of refusals) warnings.push(`pod ${r.pod} ${r.message}: its node's drain will wait for an operator`);
 
-  const grace = (node: string) => graceByNode.get(node) ?? 0;
-  const toUpgrade = order.filter((n) => !sameVersion(n.kubeletVersion, toVersion));
-  // Control-plane nodes one at a time, workers in batches as the workflow runs them; a batch lasts as
-  // long as its slowest node (its longest grace period, the replacement, ~5 s of steps), then the soak.
-  const nodeSeconds = (n: { name: string }) => grace(n.name) + replaceSeconds + 5;
-  const workers = toUpgrade.filter((n) => n.role === 'worker');
-  const size = workerBatchSize(options, nodes.filter((n) => n.role === 'worker').length);
-  let estimateSeconds = toUpgrade
-    .filter((n) => n.role !== 'worker')
-    .reduce((sum, n) => sum + nodeSeconds(n) + options.soakSeconds, 0);
-  for (let i = 0; i < workers.length; i += size)
-    estimateSeconds += Math.max(...workers.slice(i, i + size).map(nodeSeconds)) + options.soakSeconds;
+  const toUpgrade = new Set(order.filter((n) => !sameVersion(n.kubeletVersion, toVersion)).map((n) => n.name));
+  const byName = new Map(v1Nodes.map((n) => [n.metadata?.name ?? '', n]));
+  const estimateNodes: EstimateNode[] = order.map((n) => ({
+    name: n.name,
+    role: n.role,
+    upgrade: toUpgrade.has(n.name),
+    schedulable: byName.has(n.name) && schedulable(byName.get(n.name) as V1Node),
+    pods: evicted.get(n.name) ?? [],
+    daemonPods: daemons.has(n.name),
+  }));
+  const estimate = estimateUpgrade({
+    nodes: estimateNodes,
+    budgets: Object.fromEntries(budgets.map((b) => [budgetName(b), b.status?.disruptionsAllowed ?? 0])),
+    replace,
+    podStart: podStart(starts),
+    options,
+    waitsForOperator: [...stops].filter((n) => toUpgrade.has(n)).length,
+  });
   return {
     cluster: kube.cluster,
     fromVersion,
     toVersion,
-    nodes: order.map((n) => ({ ...n, action: sameVersion(n.kubeletVersion, toVersion) ? 'skip' : 'upgrade' })),
+    nodes: order.map((n) => ({ ...n, action: toUpgrade.has(n.name) ? 'upgrade' : 'skip' })),
     budgets: budgets.map((b) => ({
       name: budgetName(b),
       disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,
@@ -102,6 +168,20 @@ export async function planUpgrade(
       neverAllows: neverAllows(b),
     })),
     warnings,
-    estimateSeconds,
+    estimateSeconds: Math.round(estimate.seconds),
+    estimateAssumes: estimate.assumes,
+  };
+}
+
+/** What the estimate needs of a pod the drain will evict. */
+function estimatePod(pod: V1Pod, budgets: V1PodDisruptionBudget[], gracePeriodSeconds?: number): EstimatePod {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller);
+  const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  return {
+    workload: owner
+      ? `${owner.kind}/${pod.metadata?.namespace}/${owner.name}`
+      : `Pod/${pod.metadata?.namespace}/${pod.metadata?.name}`,
+    graceSeconds: finished ? 0 : (gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30),
+    budget: budgetsFor(pod, budgets).map(budgetName)[0],
   };
 }

@@ -85,7 +85,7 @@ export function benchCluster(
 }
 
 export interface ActivitySettings {
-  /** the test catalogue, whose local cluster entry reads its kubeconfig from $K8S_RU_KUBECONFIG */
+  /** the catalogue, whose local cluster entry reads its kubeconfig from $K8S_RU_KUBECONFIG */
   catalogue: string;
   /** a state folder of this run's own (cluster records) */
   stateDir: string;
@@ -95,12 +95,16 @@ export interface ActivitySettings {
   remove(): void;
 }
 
+/** The test catalogue (replacement 1 s) and the shipped one the demo upgrades with (replacement 2 s). */
+export const TEST_CATALOGUE = join(ROOT, 'test/fixtures/catalogue.yaml');
+export const SHIPPED_CATALOGUE = join(ROOT, 'catalogue/catalogue.yaml');
+
 /**
- * What the activities, run in this process or by a worker it starts, need to reach the cluster: the
- * test catalogue (pointed at the cluster's kubeconfig) and a state folder of their own.
+ * What the activities, run in this process or by a worker it starts, need to reach the cluster: a
+ * catalogue (the test one unless told; its local cluster entry is pointed at the cluster's kubeconfig)
+ * and a state folder of their own.
  */
-export function activitySettings(cluster: ClusterOptions): ActivitySettings {
-  const catalogue = join(ROOT, 'test/fixtures/catalogue.yaml');
+export function activitySettings(cluster: ClusterOptions, catalogue = TEST_CATALOGUE): ActivitySettings {
   const stateDir = mkdtempSync(join(tmpdir(), 'k8s-ru-bench-'));
   const kubeconfig = kubeconfigPath(cluster);
   process.env.K8S_RU_KUBECONFIG = kubeconfig; // read when the catalogue is loaded

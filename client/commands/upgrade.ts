@@ -78,6 +78,7 @@ export function upgradeCommands(program: Command): void {
           options.maxSurge > 0 ? `by surge, ${options.maxSurge}` : `${String(options.maxUnavailable)}`
         } at a time)`,
       );
+      for (const a of plan.estimateAssumes ?? []) console.log(`  assuming ${a}`);
     });
 
   program
