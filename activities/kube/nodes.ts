@@ -168,6 +168,12 @@ async function update<T>(
       if (code === 404) throw gone(kube, name);
       // Another writer (the node's status heartbeat, a controller, an operator) got in first.
       if (code === 409 && attempt < 5) continue;
+      if (code === 409) {
+        throw ApplicationFailure.retryable(
+          `${verb} node ${name}: the node changed under each of 5 writes (409 Conflict)`,
+          Failure.KubeApiError,
+        );
+      }
       throw classify(err, kube, verb, `node ${name}`);
     }
   }

@@ -1,56 +1,28 @@
 /**
  * The upgrade's record on a node and what restoring makes of it (pure functions, no cluster): a cordon
  * is recorded only when the upgrade made it; restore undoes only what the record lists and removes the
- * upgrade's annotations; a replacement registers the node as it was (others' labels, annotations and
- * taints kept); recover keeps a node of unknown state cordoned and words the record honestly.
+ * upgrade's annotations, each write made against the node as read; a replacement registers the node
+ * as it was (others' labels, annotations and taints kept).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1Node } from '@kubernetes/client-node';
+import { ApiException, type V1Node } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Kube } from '../../activities/kube/client.js';
 import {
   CHANGES,
   changesOf,
   CORDONED_BY,
+  cordon,
   cordonRecord,
   REPLACEMENT,
+  restore,
   restorePatch,
   snapshotOf,
 } from '../../activities/kube/nodes.js';
-import { keepReason } from '../../activities/recover.js';
 import { describedBy, registration } from '../../activities/replace/kwok.js';
-import type { ClusterRecord } from '../../model/record.js';
-import { recoveredRecord, type RecoveredNode } from '../../model/recovery.js';
-import { checkRecover } from '../../workflows/upgrade-plan/recover.js';
-
-function node(over: {
-  unschedulable?: boolean;
-  annotations?: Record<string, string>;
-  labels?: Record<string, string>;
-  taints?: { key: string; effect: string; value?: string }[];
-  ready?: boolean;
-  version?: string;
-}): V1Node {
-  return {
-    metadata: {
-      name: 'n1',
-      resourceVersion: '42',
-      labels: over.labels ?? { 'kubernetes.io/hostname': 'n1' },
-      annotations: over.annotations,
-    },
-    spec: { unschedulable: over.unschedulable, taints: over.taints },
-    status: {
-      conditions: [{ type: 'Ready', status: over.ready === false ? 'False' : 'True' }],
-      nodeInfo: { kubeletVersion: over.version ?? 'v1.11.9' } as NonNullable<V1Node['status']>['nodeInfo'],
-      addresses: [{ type: 'Hostname', address: 'n1' }],
-      capacity: { cpu: '4' },
-    },
-  };
-}
-
-const ours = (upgrade = 'up-1', changes: object = { cordoned: true, taints: [], labels: [] }) => ({
-  [CORDONED_BY]: upgrade,
-  [CHANGES]: JSON.stringify(changes),
-});
+import { Failure } from '../../model/errors.js';
+import { node, ours } from '../support/node-fixture.js';
 
 describe('cordonRecord', () => {
   it('records a cordon of a schedulable node', () => {
@@ -142,6 +114,70 @@ describe('restorePatch', () => {
   });
 });
 
+/** A cluster of one node whose reads return `versions` in turn; patches made on a stale version get 409. */
+function fakeKube(versions: (V1Node | undefined)[]) {
+  const patches: { resourceVersion?: string; body: object }[] = [];
+  let read = 0;
+  const current = () => versions[Math.min(read, versions.length) - 1];
+  const kube = {
+    cluster: 'c',
+    core: {
+      readNode: async () => {
+        read++;
+        const n = current();
+        if (!n) throw new ApiException(404, 'not found', '{}', {});
+        return n;
+      },
+      patchNode: async ({ body }: { body: { metadata?: { resourceVersion?: string } } }) => {
+        patches.push({ resourceVersion: body.metadata?.resourceVersion, body });
+        // the node changes after every read but the last
+        if (read < versions.length) throw new ApiException(409, 'conflict', '{}', {});
+        return current();
+      },
+    },
+  } as unknown as Kube;
+  return { kube, patches };
+}
+
+const version = (n: V1Node, resourceVersion: string): V1Node => ({
+  ...n,
+  metadata: { ...n.metadata, resourceVersion },
+});
+
+describe('writes against the node as read', () => {
+  it('reads the node again when it changed before the write (409), and writes against the new version', async () => {
+    const cordoned = node({ unschedulable: true, annotations: ours() });
+    const { kube, patches } = fakeKube([version(cordoned, '1'), version(cordoned, '2')]);
+    assert.deepEqual(await restore(kube, { name: 'n1' }), { undone: ['uncordoned'] });
+    assert.deepEqual(
+      patches.map((p) => p.resourceVersion),
+      ['1', '2'],
+    );
+  });
+  it('gives up after five conflicts with a retryable failure', async () => {
+    const cordoned = node({ unschedulable: true, annotations: ours() });
+    const { kube } = fakeKube(Array.from({ length: 7 }, (_, i) => version(cordoned, String(i))));
+    await assert.rejects(
+      restore(kube, { name: 'n1' }),
+      (err: unknown) =>
+        err instanceof ApplicationFailure && !err.nonRetryable && /changed under each of 5 writes/.test(err.message),
+    );
+  });
+  it('says NodeNotFound (non-retryable) for a node that is gone, and writes nothing twice', async () => {
+    const gone = fakeKube([undefined]);
+    await assert.rejects(
+      restore(gone.kube, { name: 'n1' }),
+      (err: unknown) => err instanceof ApplicationFailure && err.type === Failure.NodeNotFound && err.nonRetryable,
+    );
+    const done = fakeKube([node({ unschedulable: true, annotations: ours() })]);
+    assert.deepEqual(await cordon(done.kube, 'n1', 'up-1'), { cordoned: true });
+    assert.equal(done.patches.length, 0, 'already cordoned by this upgrade: nothing to write');
+    const theirs = fakeKube([node({ unschedulable: true })]);
+    assert.deepEqual(await cordon(theirs.kube, 'n1', 'up-1'), { cordoned: false });
+    assert.equal(theirs.patches.length, 0, "the operator's cordon is left as it is");
+  });
+});
+
 describe('kwok registration', () => {
   const taints = [
     { key: 'operator/maintenance', effect: 'NoSchedule', value: 'x' },
@@ -168,95 +204,5 @@ describe('kwok registration', () => {
     const fresh = registration(describedBy(snapshot), 'v1.12.7', 'up-1');
     assert.deepEqual(fresh.metadata?.annotations, { ...ours(), [REPLACEMENT]: 'up-1/n1/v1.12.7' });
     assert.deepEqual(fresh.spec?.taints, [taints[0]]);
-  });
-});
-
-describe('recover', () => {
-  it('keeps cordoned a node not Ready, or whose replacement started and is not at its version', () => {
-    assert.equal(keepReason(node({ unschedulable: true, annotations: ours() })), undefined);
-    assert.match(keepReason(node({ ready: false, annotations: ours() })) ?? '', /^not Ready at v1.11.9$/);
-    assert.match(
-      keepReason(node({ annotations: { ...ours(), [REPLACEMENT]: 'up-1/n1/v1.12.7' } })) ?? '',
-      /^its replacement to v1.12.7 started \(up-1\/n1\/v1.12.7\) and it reports v1.11.9$/,
-    );
-    assert.equal(
-      keepReason(node({ version: 'v1.12.7', annotations: { ...ours(), [REPLACEMENT]: 'up-1/n1/v1.12.7' } })),
-      undefined,
-    );
-  });
-
-  const record: ClusterRecord = {
-    cluster: 'c',
-    status: 'UPDATE_IN_PROGRESS',
-    status_reason: 'upgrading to T2',
-    template: 'T1',
-    coe_version: 'v1.11.9',
-    workflow_id: 'up-1',
-    target_template: 'T2',
-    updated_at: '',
-  };
-  const n = (name: string, version: string, action: RecoveredNode['action'] = 'untouched'): RecoveredNode => ({
-    name,
-    role: 'worker',
-    version,
-    ready: true,
-    unschedulable: action === 'kept',
-    action,
-    detail: action === 'kept' ? 'not Ready' : '',
-  });
-  const target = { template: 'T2', version: 'v1.12.7' };
-
-  it('turns an unfinished upgrade with nodes at both versions into UPDATE_FAILED, saying which runs which', () => {
-    const patch = recoveredRecord(
-      record,
-      [n('a', 'v1.12.7'), n('b', 'v1.11.9', 'restored'), n('c', 'v1.11.9')],
-      target,
-    );
-    assert.equal(patch?.status, 'UPDATE_FAILED');
-    assert.equal(patch?.template, undefined, 'the template stays');
-    assert.equal(
-      patch?.status_reason,
-      'recovered by the operator: nodes 1 at v1.12.7 (a), 2 at v1.11.9 (b, c); before: UPDATE_IN_PROGRESS: upgrading to T2',
-    );
-    assert.deepEqual(patch?.left_cordoned, []);
-  });
-  it('records the target template when every node runs it, Ready', () => {
-    const patch = recoveredRecord(
-      { ...record, status: 'UPDATE_FAILED', status_reason: 'gate' },
-      [n('a', 'v1.12.7')],
-      target,
-    );
-    assert.equal(patch?.status, 'UPDATE_COMPLETE');
-    assert.equal(patch?.template, 'T2');
-    assert.equal(patch?.coe_version, 'v1.12.7');
-    assert.equal(patch?.target_template, null);
-    assert.match(
-      patch?.status_reason ?? '',
-      /every node runs v1.12.7 .*health gates did not all run.*; before: UPDATE_FAILED: gate$/,
-    );
-  });
-  it('keeps UPDATE_ABORTED, names nodes left cordoned, and quotes the first reason on a second recovery', () => {
-    const nodes = [n('a', 'v1.12.7'), n('b', 'v1.11.9', 'kept')];
-    const first = recoveredRecord({ ...record, status: 'UPDATE_ABORTED', status_reason: 'aborted' }, nodes, target);
-    assert.equal(first?.status, 'UPDATE_ABORTED');
-    assert.match(first?.status_reason ?? '', /; LEFT CORDONED: b \(not Ready\); before: UPDATE_ABORTED: aborted$/);
-    assert.deepEqual(first?.left_cordoned, ['b']);
-    const again = recoveredRecord(
-      { ...record, status: 'UPDATE_ABORTED', status_reason: first?.status_reason ?? '' },
-      nodes,
-      target,
-    );
-    assert.equal(again?.status_reason, first?.status_reason);
-  });
-  it("leaves a finished record alone when no node carries an upgrade's record", () => {
-    assert.equal(recoveredRecord({ ...record, status: 'UPDATE_COMPLETE' }, [n('a', 'v1.12.7')]), undefined);
-  });
-  it('checks its input, naming every problem', () => {
-    assert.deepEqual(checkRecover({ cluster: 'c', upgradeId: null }), { cluster: 'c', upgradeId: null });
-    assert.throws(
-      () => checkRecover({ cluster: '', extra: 1 }),
-      /invalid recover input: "cluster" must be a non-empty string; "upgradeId" must be .*; unknown field\(s\): extra/,
-    );
-    assert.throws(() => checkRecover([]), /"cluster" must be a non-empty string/);
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * `recover`'s decisions (pure functions, no cluster): a node of unknown state (not Ready, or its
+ * replacement not at its version) stays cordoned; the record is worded honestly and left startable;
+ * the workflow's input is checked.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { REPLACEMENT } from '../../activities/kube/nodes.js';
+import { keepReason } from '../../activities/recover.js';
+import type { ClusterRecord } from '../../model/record.js';
+import { recoveredRecord, type RecoveredNode } from '../../model/recovery.js';
+import { checkRecover } from '../../workflows/upgrade-plan/recover.js';
+import { node, ours } from '../support/node-fixture.js';
+
+describe('recover', () => {
+  it('keeps cordoned a node not Ready, or whose replacement started and is not at its version', () => {
+    assert.equal(keepReason(node({ unschedulable: true, annotations: ours() })), undefined);
+    assert.match(keepReason(node({ ready: false, annotations: ours() })) ?? '', /^not Ready at v1.11.9$/);
+    assert.match(
+      keepReason(node({ annotations: { ...ours(), [REPLACEMENT]: 'up-1/n1/v1.12.7' } })) ?? '',
+      /^its replacement to v1.12.7 started \(up-1\/n1\/v1.12.7\) and it reports v1.11.9$/,
+    );
+    assert.equal(
+      keepReason(node({ version: 'v1.12.7', annotations: { ...ours(), [REPLACEMENT]: 'up-1/n1/v1.12.7' } })),
+      undefined,
+    );
+  });
+
+  const record: ClusterRecord = {
+    cluster: 'c',
+    status: 'UPDATE_IN_PROGRESS',
+    status_reason: 'upgrading to T2',
+    template: 'T1',
+    coe_version: 'v1.11.9',
+    workflow_id: 'up-1',
+    target_template: 'T2',
+    updated_at: '',
+  };
+  const n = (name: string, version: string, action: RecoveredNode['action'] = 'untouched'): RecoveredNode => ({
+    name,
+    role: 'worker',
+    version,
+    ready: true,
+    unschedulable: action === 'kept',
+    action,
+    detail: action === 'kept' ? 'not Ready' : '',
+  });
+  const target = { template: 'T2', version: 'v1.12.7' };
+
+  it('turns an unfinished upgrade with nodes at both versions into UPDATE_FAILED, saying which runs which', () => {
+    const patch = recoveredRecord(
+      record,
+      [n('a', 'v1.12.7'), n('b', 'v1.11.9', 'restored'), n('c', 'v1.11.9')],
+      target,
+    );
+    assert.equal(patch?.status, 'UPDATE_FAILED');
+    assert.equal(patch?.template, undefined, 'the template stays');
+    assert.equal(
+      patch?.status_reason,
+      'recovered by the operator: nodes 1 at v1.12.7 (a), 2 at v1.11.9 (b, c); before: UPDATE_IN_PROGRESS: upgrading to T2',
+    );
+    assert.deepEqual(patch?.left_cordoned, []);
+  });
+  it('records the target template when every node runs it, Ready', () => {
+    const patch = recoveredRecord(
+      { ...record, status: 'UPDATE_FAILED', status_reason: 'gate' },
+      [n('a', 'v1.12.7')],
+      target,
+    );
+    assert.equal(patch?.status, 'UPDATE_COMPLETE');
+    assert.equal(patch?.template, 'T2');
+    assert.equal(patch?.coe_version, 'v1.12.7');
+    assert.equal(patch?.target_template, null);
+    assert.match(
+      patch?.status_reason ?? '',
+      /every node runs v1.12.7 .*health gates did not all run.*; before: UPDATE_FAILED: gate$/,
+    );
+  });
+  it('keeps UPDATE_ABORTED, names nodes left cordoned, and quotes the first reason on a second recovery', () => {
+    const nodes = [n('a', 'v1.12.7'), n('b', 'v1.11.9', 'kept')];
+    const first = recoveredRecord({ ...record, status: 'UPDATE_ABORTED', status_reason: 'aborted' }, nodes, target);
+    assert.equal(first?.status, 'UPDATE_ABORTED');
+    assert.match(first?.status_reason ?? '', /; LEFT CORDONED: b \(not Ready\); before: UPDATE_ABORTED: aborted$/);
+    assert.deepEqual(first?.left_cordoned, ['b']);
+    const again = recoveredRecord(
+      { ...record, status: 'UPDATE_ABORTED', status_reason: first?.status_reason ?? '' },
+      nodes,
+      target,
+    );
+    assert.equal(again?.status_reason, first?.status_reason);
+  });
+  it("leaves a finished record alone when no node carries an upgrade's record", () => {
+    assert.equal(recoveredRecord({ ...record, status: 'UPDATE_COMPLETE' }, [n('a', 'v1.12.7')]), undefined);
+  });
+  it('checks its input, naming every problem', () => {
+    assert.deepEqual(checkRecover({ cluster: 'c', upgradeId: null }), { cluster: 'c', upgradeId: null });
+    assert.throws(
+      () => checkRecover({ cluster: '', extra: 1 }),
+      /invalid recover input: "cluster" must be a non-empty string; "upgradeId" must be .*; unknown field\(s\): extra/,
+    );
+    assert.throws(() => checkRecover([]), /"cluster" must be a non-empty string/);
+  });
+});
