@@ -3,7 +3,8 @@
  * upgrade itself would have put them back (only what it changed: kube/nodes.ts), every node's version
  * is read, and the cluster's record is left in a state a new upgrade starts from (model/recovery.ts).
  * A node is uncordoned only when it is Ready and, if a replacement started on it, at that
- * replacement's version: a node whose state is unknown stays cordoned, named in the answer and the record.
+ * replacement's version, its command (if any) known to have ended: a node whose state is unknown
+ * stays cordoned, named in the answer and the record.
  */
 import type { V1Node } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,10 +16,15 @@ import { sameVersion } from '../model/versions.js';
 import { findCluster, findTemplate } from './catalogue/load.js';
 import type { ActivityDeps } from './deps.js';
 import { listNodes, nodeState, ourAnnotations, REPLACEMENT, restore } from './kube/nodes.js';
+import { recordedRun } from './replace/record.js';
 
 /** Why the node must stay as it is, or undefined when it may be put back. */
 export function keepReason(node: V1Node): string | undefined {
   const state = nodeState(node);
+  const run = recordedRun(node);
+  if (run && run.exit === undefined) {
+    return `its replacement command (run ${run.run}, ${run.key}, host ${run.host}) has no recorded end: it may still run`;
+  }
   const key = node.metadata?.annotations?.[REPLACEMENT];
   const version = key?.split('/').pop() ?? '';
   if (key !== undefined && !sameVersion(state.kubeletVersion, version)) {

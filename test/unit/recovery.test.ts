@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { REPLACEMENT } from '../../activities/kube/nodes.js';
 import { keepReason } from '../../activities/recover.js';
+import { REPLACE_RUN } from '../../activities/replace/record.js';
 import type { ClusterRecord } from '../../model/record.js';
 import { recoveredRecord, type RecoveredNode } from '../../model/recovery.js';
 import { checkRecover } from '../../workflows/upgrade-plan/recover.js';
 import { node, ours } from '../support/node-fixture.js';
 
 describe('recover', () => {
-  it('keeps cordoned a node not Ready, or whose replacement started and is not at its version', () => {
+  it('keeps cordoned a node not Ready, whose replacement is not at its version, or whose command may still run', () => {
     assert.equal(keepReason(node({ unschedulable: true, annotations: ours() })), undefined);
     assert.match(keepReason(node({ ready: false, annotations: ours() })) ?? '', /^not Ready at v1.11.9$/);
     assert.match(
@@ -24,6 +25,14 @@ describe('recover', () => {
       keepReason(node({ version: 'v1.12.7', annotations: { ...ours(), [REPLACEMENT]: 'up-1/n1/v1.12.7' } })),
       undefined,
     );
+    const run = { key: 'up-1/n1/v1.12.7', run: 'r1', activity: 'a', attempt: 1, host: 'w1', startedAt: '' };
+    const marked = { ...ours(), [REPLACEMENT]: run.key };
+    assert.match(
+      keepReason(node({ version: 'v1.12.7', annotations: { ...marked, [REPLACE_RUN]: JSON.stringify(run) } })) ?? '',
+      /^its replacement command \(run r1, up-1\/n1\/v1.12.7, host w1\) has no recorded end: it may still run$/,
+    );
+    const ended = JSON.stringify({ ...run, exit: '0', endedAt: '' });
+    assert.equal(keepReason(node({ version: 'v1.12.7', annotations: { ...marked, [REPLACE_RUN]: ended } })), undefined);
   });
 
   const record: ClusterRecord = {
