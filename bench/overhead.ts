@@ -3,7 +3,8 @@
  * 3 control plane + N-3 workers) with fixed, known delays — node replacement 1 s (kwok provider),
  * pod termination 6 s (the nginx grace period), nodes Ready at once, no soak — upgraded one node at
  * a time. The physical limit is the sum of the mandatory waits on the critical path: one replacement
- * per node plus one grace period per drain that evicted a pod. Prints total, limit and their ratio.
+ * per node plus one grace period per drain that evicted a pod. Prints total, limit and their ratio,
+ * and the plan's estimate beside the total (bench/estimate.ts checks it for the demo and 50 nodes).
  *
  *   npm run bench:overhead [-- NODES]
  */
@@ -11,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { workerDeps } from '../activities/deps.js';
 import type { UpgradeStatus } from '../model/status.js';
+import type { UpgradePlan } from '../model/upgrade.js';
 import { down, up } from '../localcluster/cluster.js';
 import { createWorker, quietRuntime } from '../worker/worker.js';
 import { activityResult, activitySpans, childHistories } from './lib/history.js';
@@ -57,19 +59,29 @@ try {
   const worker = await createWorker({ connection: native, namespace: 'default', taskQueue: 'bench', deps });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
-  const start = Date.now();
-  const status = (await worker.runUntil(
-    client.workflow.execute('rollingUpgrade', {
+  const request = { cluster: CLUSTER, template: TEMPLATE };
+  // The plan first (as `kru plan` asks it), then the upgrade timed; one run of the worker for both.
+  let start = 0;
+  const { plan, status } = await worker.runUntil(async () => {
+    const { plan } = (await client.workflow.execute('upgradePlan', {
+      taskQueue: 'bench',
+      workflowId: `bench-overhead-plan-${Date.now()}`,
+      args: [request],
+    })) as { plan: UpgradePlan };
+    start = Date.now();
+    const status = (await client.workflow.execute('rollingUpgrade', {
       taskQueue: 'bench',
       workflowId: `bench-overhead-${Date.now()}`,
-      args: [{ cluster: CLUSTER, template: TEMPLATE }],
-    }),
-  )) as UpgradeStatus;
+      args: [request],
+    })) as UpgradeStatus;
+    return { plan, status };
+  });
   const total = (Date.now() - start) / 1000;
   const drains = await evictingDrains(client, status);
   const limit = status.nodes.length * REPLACE_S + drains * GRACE_S;
   print('nodes upgraded', `${status.done} of ${status.nodes.length} (${status.phase})`);
   print('total upgrade time', `${total.toFixed(1)} s`);
+  print('plan estimate', `${plan.estimateSeconds} s (estimate/total ${(plan.estimateSeconds / total).toFixed(2)})`);
   print(
     'physical limit',
     `${limit} s (${status.nodes.length} × ${REPLACE_S} s replace + ${drains} evicting drains × ${GRACE_S} s grace)`,
