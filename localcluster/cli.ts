@@ -7,6 +7,7 @@ import { clusterOptions, down, kubeconfigPath, seed, up } from './cluster.js';
 import {
   COMPONENTS,
   componentPids,
+  componentSpecs,
   isStopped,
   restartCounts,
   runningPid,
@@ -20,6 +21,7 @@ const USAGE = `usage: npm run cluster -- up | down | seed | kubeconfig | compone
 const options = clusterOptions();
 
 function components(): void {
+  componentSpecs(options); // says so when there is no cluster
   const restarts = restartCounts(options);
   const pids = componentPids(options);
   for (const name of COMPONENTS) {
