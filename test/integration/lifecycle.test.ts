@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { alive, clusterOptions, down, kubectl, livePids, up } from '../../localcluster/cluster.js';
+import { supervisorPid } from '../../localcluster/supervisor.js';
 
 // Next to the shared test cluster (<repo>/.run/test/cluster2 by default), on its port + 100 (32743 by
 // default; 32943 with TEST_APISERVER_PORT=32843), or on $TEST_CLUSTER2_PORT: concurrent runs don't collide.
@@ -56,11 +57,14 @@ const readyz = () => kubectl(o, ['get', '--raw', '/readyz']).trim();
 
 describe(`cluster lifecycle (second cluster on port ${o.apiserverPort})`, () => {
   let first: number[] = [];
+  let supervisor: number | undefined;
 
   it('up runs the five control-plane and kwok processes and answers /readyz', async () => {
     await up(o);
     first = livePids(o);
     assert.deepEqual(first.map(program).sort(), [...COMPONENTS].sort());
+    supervisor = supervisorPid(o);
+    assert.ok(supervisor, 'the supervisor runs');
     assert.equal(readyz(), 'ok');
   });
 
@@ -68,6 +72,7 @@ describe(`cluster lifecycle (second cluster on port ${o.apiserverPort})`, () => 
     assert.equal(first.length, 5, 'the first test recorded the processes');
     down(o);
     assert.deepEqual(first.filter(alive), [], 'no process of the cluster is left running');
+    assert.equal(alive(supervisor ?? 0), false, 'the supervisor is stopped');
     assert.deepEqual(livePids(o), []);
     assert.deepEqual(listeners(o.apiserverPort), [], `nothing listens on port ${o.apiserverPort} any more`);
     if (o.apiserverPort < 32768)
