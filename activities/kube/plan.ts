@@ -74,6 +74,7 @@ export async function planUpgrade(
   const budgets = (
     await call(kube, 'list', 'poddisruptionbudgets', () => kube.policy.listPodDisruptionBudgetForAllNamespaces())
   ).items;
+  const blocking = new Set(budgets.filter(neverAllows).map(budgetName));
   // Pods a page at a time, keeping only what the plan needs: every pod of a large cluster at once
   // would set the worker's peak memory.
   const refusals: ReturnType<typeof planDrain>['refused'] = [];
@@ -99,8 +100,10 @@ export async function planUpgrade(
       const node = p.spec?.nodeName;
       if (node === undefined) continue;
       const pod = estimatePod(p, budgets, options.gracePeriodSeconds);
-      if (pod.budget && budgets.some((b) => budgetName(b) === pod.budget && neverAllows(b))) stops.add(node);
-      evicted.set(node, [...(evicted.get(node) ?? []), pod]);
+      if (pod.budget && blocking.has(pod.budget)) stops.add(node);
+      const list = evicted.get(node);
+      if (list) list.push(pod);
+      else evicted.set(node, [pod]);
     }
     _continue = page.metadata?._continue || undefined;
   } while (_continue);
