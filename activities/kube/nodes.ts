@@ -210,18 +210,6 @@ export async function restore(kube: Kube, snapshot: Pick<NodeSnapshot, 'name'>):
   });
 }
 
-/** Records on the node that its replacement `key` started: until it is back Ready, nobody uncordons it. */
-export async function markReplacement(kube: Kube, name: string, key: string): Promise<void> {
-  await update(kube, name, 'annotate', (node) =>
-    node.metadata?.annotations?.[REPLACEMENT] === key
-      ? { result: undefined }
-      : {
-          patch: { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [REPLACEMENT]: key } } },
-          result: undefined,
-        },
-  );
-}
-
 /** `<upgrade id>/<node>/<target version>`: the replacement's idempotency key. */
 export const replacementKey = (upgradeId: string, node: string, targetVersion: string) =>
   `${upgradeId}/${node}/${targetVersion}`;
