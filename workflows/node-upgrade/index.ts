@@ -44,11 +44,14 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
   try {
     const read = await steps.snapshotNode({ cluster, node });
     snapshot = read.snapshot;
-    if (sameVersion(read.state.kubeletVersion, toVersion) && !read.state.unschedulable) {
+    // Already there and Ready: nothing to replace. A cordon an earlier upgrade left is undone (restore
+    // undoes only what an upgrade recorded on the node: an operator's cordon stays).
+    if (sameVersion(read.state.kubeletVersion, toVersion) && read.state.ready) {
+      if (read.state.unschedulable) await putBackNode(cluster, snapshot);
       await reporter.report({
         step: 'done',
         version: read.state.kubeletVersion,
-        cordoned: false,
+        cordoned: snapshot.unschedulable,
         detail: 'already at the target version',
       });
       return 'already-upgraded';
