@@ -125,7 +125,7 @@ async function start(req: CommandRequest, s: Settling, node: V1Node, run: Replac
     started = { ...run, pid: child.pid, pidStart: processStart(child.pid) };
     files.write(started);
     s.watcher.heartbeat('started the replacement command', started);
-    await updateRun(req.kube, req.node, run, started);
+    await noted(s, () => updateRun(req.kube, req.node, run, started));
     const deadline = Date.parse(started.startedAt) + replace.timeoutSeconds * 1000;
     try {
       await watchRun(started, files, deadline, () => exited, s.watcher);
@@ -137,6 +137,18 @@ async function start(req: CommandRequest, s: Settling, node: V1Node, run: Replac
   }
   const ended: ReplaceRun = { ...files.complete(started), endedAt: new Date().toISOString() };
   s.watcher.heartbeat(`the replacement command ended: ${ended.exit ?? '?'}`, ended);
-  await updateRun(req.kube, req.node, started, ended);
+  await noted(s, () => updateRun(req.kube, req.node, started, ended));
   return ended;
+}
+
+/**
+ * Completes the node's record of a run under way or over; a failure is only logged: the run files and
+ * the heartbeats hold the same facts, and a later attempt here completes the record.
+ */
+async function noted(s: Settling, update: () => Promise<void>): Promise<void> {
+  try {
+    await update();
+  } catch (err) {
+    console.warn(`${s.watcher.label}: could not update the run's record on the node: ${(err as Error).message}`);
+  }
 }

@@ -1,16 +1,19 @@
 /**
- * The run of the replacement command recorded on the Node itself (annotation REPLACE_RUN, JSON), where
- * a worker on any machine sees it: written before the command starts (only if the node has not changed
- * since it was read), completed with the pid once started, and with the exit status once over. It stays
- * after the run (a later attempt of the same activity must learn how it ended, not run the command
- * again); the next run on the node replaces it. A node registered again by the command loses it: the
- * run files and the activity's heartbeats cover that.
+ * The run of the replacement command recorded on the Node itself (annotation
+ * `k8s-rolling-upgrade/replace-run`, JSON), where a worker on any machine sees it: written before the
+ * command starts (only if the node has not changed since it was read), completed with the pid once
+ * started, and with the exit status once over. It stays after the run (a later attempt of the same
+ * activity must learn how it ended, not run the command again) until the next run on the node
+ * replaces it, or the node is put back after a successful replacement (the upgrade's annotations all
+ * go then). A node registered again by the command loses it: the run files and the activity's
+ * heartbeats cover that.
  */
 import { PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { classify, type Kube, statusCode } from '../kube/client.js';
+import { OURS, REPLACEMENT } from '../kube/nodes.js';
 import type { ReplaceRun } from './runs.js';
 
-export const REPLACE_RUN = 'k8s-rolling-upgrade/replace';
+export const REPLACE_RUN = `${OURS}replace-run`;
 const PATH = `/metadata/annotations/${REPLACE_RUN.replace('/', '~1')}`;
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
@@ -29,13 +32,13 @@ export function recordedRun(node: V1Node | undefined): ReplaceRun | undefined {
 
 /**
  * Records a new run on the node as it was read (its resourceVersion): false when the node changed
- * since (read it again and decide again), or is gone.
+ * since (read it again and decide again), or is gone. The node is marked with the replacement's key
+ * too (REPLACEMENT): until it is Ready at that version, putting it back or `recover` keeps it cordoned.
  */
 export async function recordRun(kube: Kube, node: V1Node, run: ReplaceRun): Promise<boolean> {
   const name = node.metadata?.name ?? '';
-  const body = {
-    metadata: { resourceVersion: node.metadata?.resourceVersion, annotations: { [REPLACE_RUN]: JSON.stringify(run) } },
-  };
+  const annotations = { [REPLACE_RUN]: JSON.stringify(run), [REPLACEMENT]: run.key };
+  const body = { metadata: { resourceVersion: node.metadata?.resourceVersion, annotations } };
   try {
     await kube.core.patchNode({ name, body }, MERGE);
     return true;

@@ -100,7 +100,7 @@ function inDoubt(s: Settling, run: ReplaceRun): ApplicationFailure {
       `the replacement of node ${s.node} started by attempt ${run.attempt} on host ${run.host} ` +
       `(pid ${run.pid ?? 'not recorded'}, at ${run.startedAt}, key ${run.key}) may still be running there, ` +
       `and this worker (host ${s.here.host}) cannot tell: make sure it has ended, then remove its record ` +
-      `(kubectl annotate node ${s.node} k8s-rolling-upgrade/replace-) and retry the replacement`,
+      `(kubectl annotate node ${s.node} k8s-rolling-upgrade/replace-run-) and retry the replacement`,
     details: [{ node: s.node, key: run.key, host: run.host, pid: run.pid, startedAt: run.startedAt }],
   });
 }

@@ -183,7 +183,7 @@ describe('settle: what earlier runs tell a new attempt', () => {
       assert.equal(err.type, Failure.ReplaceInDoubt);
       assert.equal(err.nonRetryable, true);
       assert.match(err.message, /on host other-host \(pid 4242, at 2024-05-01T02:00:00.000Z/);
-      assert.match(err.message, /kubectl annotate node minion-0 k8s-rolling-upgrade\/replace-/);
+      assert.match(err.message, /kubectl annotate node minion-0 k8s-rolling-upgrade\/replace-run-/);
       return true;
     });
   });

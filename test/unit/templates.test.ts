@@ -144,7 +144,13 @@ describe('parseCatalogue', () => {
       template: 'a',
       status: 'CREATE_COMPLETE',
       kubeconfig: '/srv/catalogue/conf/k',
-      replace: { provider: 'command', command: './replace.sh', timeoutSeconds: 1800 },
+      replace: {
+        provider: 'command',
+        command: './replace.sh',
+        timeoutSeconds: 1800,
+        env: {},
+        passEnv: ['PATH', 'HOME', 'SSH_AUTH_SOCK'],
+      },
     });
   });
 
