@@ -31,7 +31,7 @@ export function replaceTiming(replace: ReplaceProvider): Timing {
   const seconds = Math.min(COMMAND_REPLACE_S, replace.timeoutSeconds);
   return {
     seconds,
-    basis: `assumed for a command provider: a kubeadm upgrade and a kubelet restart${
+    basis: `assumed for a command provider: a kubeadm upgrade and a kubelet restart, Ready again${
       seconds < COMMAND_REPLACE_S ? ', cut to its timeoutSeconds' : ''
     }; a machine rebuild takes longer`,
   };
