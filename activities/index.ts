@@ -50,11 +50,16 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
       );
     },
 
-    /** The health gate, retried inside until healthy or its timeout; returns the last result. */
+    /**
+     * The health gate, retried inside until healthy or its timeout; returns the last result. Probes
+     * reach only the hosts the cluster's catalogue entry allows, as it stands now.
+     */
     async healthGate(input: { cluster: string; timeoutSeconds: number } & GateRequest) {
       return await gateUntilHealthy(kubeFor(input.cluster), input, input.timeoutSeconds * 1000, {
         sleep,
         heartbeat: beat,
+        signal: Context.current().cancellationSignal,
+        probeHosts: () => findCluster(catalogue(), input.cluster).probeHosts ?? [],
       });
     },
 

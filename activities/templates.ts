@@ -10,6 +10,7 @@ import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import { compareVersions, parseVersion } from '../model/versions.js';
 import { findCluster, findTemplate } from './catalogue/load.js';
+import { probeRefusal } from './probe.js';
 import type { RecordStore } from './record/store.js';
 
 /**
@@ -110,6 +111,10 @@ export function validate(request: UpgradeRequest, catalogue: Catalogue, records:
     violations.push(
       `maxSurge needs a provider that registers new nodes (kwok); cluster ${cluster.name} uses '${cluster.replace.provider}', which upgrades nodes in place`,
     );
+  }
+  for (const probe of request.probes ?? []) {
+    const refused = probeRefusal(probe.url, cluster.probeHosts ?? [], cluster.name);
+    if (refused) violations.push(`probe ${probe.url}: ${refused}`);
   }
   if (violations.length > 0) throw new InvalidUpgradeError(cluster.name, target.name, violations);
   return {

@@ -163,6 +163,25 @@ export const ReplaceSchema = v.variant(
       : `replace.provider must be one of ${PROVIDERS.join(', ')} (got ${String(issue.input)})`,
 );
 
+const PROBE_HOSTS =
+  '"probeHosts" must be a list of hosts the gates\' probes may reach ("10.0.0.5", "svc.example.com:8080", "[fd00::1]", "*.example.com")';
+const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+const IPV6 = /^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
+
+/** Hosts the gates' HTTP probes may reach: a host or IP, with `:port` for that port only, `*.domain` for its subdomains. */
+const probeHosts = v.pipe(
+  v.array(v.string(PROBE_HOSTS), PROBE_HOSTS),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    for (const host of dataset.value) {
+      if (!HOST.test(host) && !IPV6.test(host))
+        addIssue({
+          message: `probeHosts: "${host}" is not a host (a name or IP, optionally :port; *.domain for its subdomains)`,
+        });
+    }
+  }),
+);
+
 export const ClusterSchema = map(
   {
     name: needed(text('name')),
@@ -184,6 +203,8 @@ export const ClusterSchema = map(
     kubeconfig: needed(text('kubeconfig')),
     context: maybe(v.string('"context" must be a string')),
     replace: needed(ReplaceSchema),
+    /** hosts the gates' probes may reach (`probes` of the workflow input); none when absent */
+    probeHosts: maybe(probeHosts),
   },
   'must be a map with "name", "uuid", "template", "kubeconfig" and "replace"',
 );

@@ -56,6 +56,9 @@ export const DRAIN_TIMEOUT_ACTIONS = ['pause', 'force', 'abort'] as const;
 const PROBES = 'must be a list of {"url": "http://...", "successes": 1-20, "intervalMs": ms, "timeoutMs": ms}';
 const probeMs = v.pipe(v.number(PROBES), v.gtValue(0, PROBES), v.maxValue(60_000, PROBES));
 
+/** Probes per upgrade: each gate runs them all at once. */
+export const MAX_PROBES = 10;
+
 /** An HTTP probe: passes when it answers 2xx/3xx `successes` times in a row. */
 export const ProbeSchema = v.object(
   {
@@ -141,12 +144,21 @@ const OPTIONS = {
     cli: '--gate-timeout <seconds>',
     help: 'how long a health gate waits for the cluster to become healthy (at most 1500)',
   }),
-  probes: option(v.array(ProbeSchema, PROBES), [], {
-    cli: '--probe <url...>',
-    help: "HTTP probes every gate must pass, each N successes in a row (the seed's curl loop)",
-    more: 'In JSON: `[{"url": "http://…", "successes": 3}]`; the flag takes URLs and `--probe-successes` sets N.',
-    defaultText: 'none',
-  }),
+  probes: option(
+    v.pipe(
+      v.array(ProbeSchema, PROBES),
+      v.maxLength(MAX_PROBES, `must list at most ${MAX_PROBES} probes (a gate runs them all at once)`),
+    ),
+    [],
+    {
+      cli: '--probe <url...>',
+      help: "HTTP probes every gate must pass, each N successes in a row (the seed's curl loop)",
+      more:
+        'In JSON: `[{"url": "http://…", "successes": 3}]`; the flag takes URLs and `--probe-successes` sets N. ' +
+        `At most ${MAX_PROBES}, run at once within the gate's timeout; only to hosts the cluster's \`probeHosts\` in the catalogue lists.`,
+      defaultText: 'none',
+    },
+  ),
   windows: option(windows, [], {
     cli: '--window <spec...>',
     help: 'maintenance windows a node may start in, e.g. `"Sat,Sun 02:00-06:00 Pacific/Auckland"`, `"daily 22:00-04:00 UTC"`',

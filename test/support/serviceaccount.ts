@@ -53,7 +53,7 @@ export function roleWithout(resource: string, verb: string, dir: string): string
         parse(d) as Record<string, unknown> & {
           kind: string;
           metadata: { name: string };
-          rules?: { resources: string[]; verbs: string[] }[];
+          rules?: { resources?: string[]; verbs: string[] }[];
           roleRef?: { name: string };
           subjects?: { name: string }[];
         },
@@ -61,7 +61,7 @@ export function roleWithout(resource: string, verb: string, dir: string): string
   for (const d of docs) {
     d.metadata.name = `${d.metadata.name}-limited`;
     if (d.rules) {
-      for (const r of d.rules) if (r.resources.includes(resource)) r.verbs = r.verbs.filter((v) => v !== verb);
+      for (const r of d.rules) if (r.resources?.includes(resource)) r.verbs = r.verbs.filter((v) => v !== verb);
       d.rules = d.rules.filter((r) => r.verbs.length > 0); // a rule needs at least one verb
     }
     if (d.roleRef) d.roleRef.name = `${d.roleRef.name}-limited`;
