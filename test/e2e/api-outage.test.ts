@@ -172,10 +172,14 @@ describe('control-plane supervision', () => {
       startComponent(cluster, 'kube-apiserver');
 
       const final = await resultWithin(handle, 300_000);
-      const drainingNode = draining.nodes.find((n) => n.step === 'drain')?.name;
+      const drainingNode = draining.nodes.find((n) => n.step === 'drain' && withNginx.includes(n.name))?.name;
       assert.equal(final.phase, 'completed', `after the outage during the drain of ${drainingNode}`);
       assert.equal(final.clusterStatus, 'UPDATE_COMPLETE');
-      assert.ok(outageStatuses.length >= 8, `the status answered during the outage: ${outageStatuses.length} samples`);
+      const answered = outageStatuses.filter((sample) => sample.status).length;
+      assert.ok(
+        answered >= 8,
+        `the status answered during the outage: ${answered} of ${outageStatuses.length} samples`,
+      );
       const live = await nodes();
       const liveUids = new Map((await kube().core.listNode()).items.map((n) => [n.metadata?.name, n.metadata?.uid]));
       assert.equal(live.length, 6);
