@@ -230,6 +230,52 @@ describe('the command provider', () => {
     }
   });
 
+  it("runs the command once more, and only once, for an operator's retryReplace after it failed", async () => {
+    const log = join(dir, 'retry.log');
+    const catalogue = catalogueWith(
+      'retry',
+      `{ provider: command, command: "sh '${fixtures}/replace-provider.sh'", timeoutSeconds: 120, ` +
+        `env: { PROVIDER_LOG: '${log}', PROVIDER_SECONDS: 1, PROVIDER_FAIL_FIRST: 'yes' } }`,
+    );
+    const worker = startWorker(catalogue);
+    try {
+      const handle = await startUpgrade(h);
+      const parked = await until(
+        handle,
+        'a failed replacement parked',
+        (x) => x.nodes.some((n) => n.step === 'replace-failed'),
+        180_000,
+      );
+      const node = parked.nodes.find((n) => n.step === 'replace-failed');
+      assert.match(node?.detail ?? '', /exited with 3; last output: cannot reach the machine/);
+      assert.equal(node?.cordoned, true);
+      await handle.executeUpdate('retryReplace', { args: [{ node: node?.name }] });
+      const final = await resultWithin(handle, 300_000);
+      assert.equal(final.phase, 'completed', JSON.stringify(final.nodes));
+      const runs = invocations(log);
+      const again = runs.filter((r) => r.node === node?.name);
+      assert.equal(again.length, 2, JSON.stringify(again));
+      assert.ok((again[0]?.end ?? Infinity) <= (again[1]?.start ?? 0), 'the retry overlapped the failed run');
+      // a new activity: attempt 1 again, the same key
+      assert.deepEqual(
+        again.map((r) => [r.attempt, r.key]),
+        [
+          ['1', `${handle.workflowId}/${node?.name}/v1.12.7`],
+          ['1', `${handle.workflowId}/${node?.name}/v1.12.7`],
+        ],
+      );
+      for (const n of await nodes()) {
+        if (n.name !== node?.name) assert.equal(runs.filter((r) => r.node === n.name).length, 1, n.name);
+        assert.equal(n.kubeletVersion, 'v1.12.7', n.name);
+        assert.equal(n.unschedulable, false, `${n.name} left cordoned`);
+      }
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nthe worker said:\n${worker.output()}`, { cause: err });
+    } finally {
+      await stop(worker);
+    }
+  });
+
   it('keeps secrets out of history and caps what it says of the output', async () => {
     const workerSecret = 'worker-env-secret-7f3a9c';
     const temporalKey = 'temporal-api-key-5b8e21';
