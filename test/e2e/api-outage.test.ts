@@ -14,9 +14,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { kubectl, restartCounts, startComponent, stopComponent } from '../../localcluster/cluster.js';
 import { type ComponentName, runningPid } from '../../localcluster/components.js';
 import type { UpgradeStatus } from '../../model/status.js';
+import { unreachableText } from '../../workflows/rolling-upgrade/status.js';
 import {
   closeHarness,
   cluster,
+  CLUSTER,
   freshCluster,
   harness,
   type Harness,
@@ -142,11 +144,10 @@ describe('control-plane supervision', () => {
     const controllers = ['kube-controller-manager', 'kube-scheduler'] as const;
     const restartsBefore = restartCounts(cluster);
     const pidsBefore = Object.fromEntries(controllers.map((c) => [c, runningPid(cluster, c)]));
-    // Samples of the `status` query while the API server is down (every 3 s), kept for issue 17 item 4:
-    // the lead engineer will assert here that the status says "API server of CLUSTER unreachable
-    // since ..." and that health is not HEALTHY. Nothing is asserted on them in this test yet.
+    // Samples of the `status` query while the API server is down (every 3 s): they must say so.
     const outageStatuses: { at: string; status?: UpgradeStatus; error?: string }[] = [];
     let handle: WorkflowHandle | undefined;
+    let downAtMs = 0;
     try {
       await waitFor('the watch to list the nodes', 10_000, () => registrations.uids.size === 6 || undefined);
       const withNginx = await nginxNodes();
@@ -159,6 +160,7 @@ describe('control-plane supervision', () => {
       );
       await stopComponent(cluster, 'kube-apiserver'); // SIGKILL, and kept down
       const downAt = Date.now();
+      downAtMs = downAt;
       while (Date.now() - downAt < OUTAGE_MS) {
         const at = new Date().toISOString();
         try {
@@ -180,6 +182,35 @@ describe('control-plane supervision', () => {
         answered >= 8,
         `the status answered during the outage: ${answered} of ${outageStatuses.length} samples`,
       );
+      // While activities could not reach the API server, the status said so and did not look healthy.
+      const unreachable = outageStatuses.flatMap((sample) =>
+        sample.status?.unreachable ? [{ ...sample.status, at: sample.at }] : [],
+      );
+      assert.ok(
+        unreachable.length >= 3,
+        `the status said the API server was unreachable in ${unreachable.length} of ${outageStatuses.length} samples: ${JSON.stringify(outageStatuses.map((x) => x.status?.unreachable ?? x.error))}`,
+      );
+      const since = unreachable[0]?.unreachable?.since ?? '';
+      for (const sample of unreachable) {
+        assert.equal(sample.health, 'UNREACHABLE');
+        assert.equal(sample.unreachable?.since, since, 'since the first failed attempt');
+        assert.match(
+          sample.unreachable?.message ?? '',
+          new RegExp(`cannot reach the API server of cluster ${CLUSTER}`),
+        );
+        const shown = unreachableText({ ...sample, valid: undefined }) ?? '';
+        assert.match(
+          shown,
+          new RegExp(`^API server of ${CLUSTER} unreachable since \\d\\d:\\d\\d:\\d\\d UTC, attempt \\d+: `),
+        );
+        assert.notEqual(sample.health, 'HEALTHY');
+      }
+      assert.ok(
+        Date.parse(since) >= downAtMs - 1000 && Date.parse(since) <= downAtMs + OUTAGE_MS,
+        `since ${since}: within the outage`,
+      );
+      assert.equal(final.unreachable, undefined, 'reachable again at the end');
+      assert.notEqual(final.health, 'UNREACHABLE');
       const live = await nodes();
       const liveUids = new Map((await kube().core.listNode()).items.map((n) => [n.metadata?.name, n.metadata?.uid]));
       assert.equal(live.length, 6);
