@@ -18,9 +18,8 @@ export function clusterShow(
     [
       'status_reason',
       running
-        ? [unreachableText({ ...upgrade, valid: undefined }), upgrade.pausedReason]
-            .filter(Boolean)
-            .join('; ') || `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`
+        ? [unreachableText({ ...upgrade, valid: undefined }), upgrade.pausedReason].filter(Boolean).join('; ') ||
+          `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`
         : record.status_reason,
     ],
     ['health_status', running ? upgrade.health : (record.health_status ?? 'UNKNOWN')],

@@ -33,7 +33,12 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeResult> 
 const gone = (err: unknown) => failureType(err) === Failure.NodeNotFound;
 
 async function reportGone(reporter: Reporter): Promise<NodeOutcome> {
-  await reporter.report({ step: 'gone', cordoned: false, blocked: [], detail: 'deleted from the cluster during the upgrade' });
+  await reporter.report({
+    step: 'gone',
+    cordoned: false,
+    blocked: [],
+    detail: 'deleted from the cluster during the upgrade',
+  });
   return 'gone';
 }
 
