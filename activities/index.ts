@@ -10,7 +10,7 @@ import type { NodeSnapshot, NodeState } from '../model/kube.js';
 import type { UpgradeOptions, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import { findCluster } from './catalogue/load.js';
 import type { ActivityDeps } from './deps.js';
-import { type Deleted, drainNode, type DrainRequest } from './kube/drain.js';
+import { type Deleted, drainNode, type DrainRequest, withDeleted } from './kube/drain.js';
 import { gateUntilHealthy, type GateRequest } from './kube/health.js';
 import { cordon, listNodes, nodeState, readNode, restore, snapshotOf } from './kube/nodes.js';
 import { planUpgrade, replaceTiming } from './kube/plan.js';
@@ -94,16 +94,28 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
     async drainNode(input: { cluster: string } & DrainRequest) {
       const ctx = Context.current();
       const before = ctx.info.heartbeatDetails as { deleted?: Deleted } | undefined;
-      return await drainNode(kubeFor(input.cluster), input, {
-        heartbeat: beat,
-        sleep,
-        checkCancelled: () => ctx.cancellationSignal.throwIfAborted(),
-        deletedBefore: Array.isArray(before?.deleted) ? before.deleted : undefined,
-      });
+      const deleted: Deleted = Array.isArray(before?.deleted) ? [...before.deleted] : [];
+      try {
+        return await drainNode(kubeFor(input.cluster), input, {
+          heartbeat: beat,
+          sleep,
+          checkCancelled: () => ctx.cancellationSignal.throwIfAborted(),
+          deleted,
+        });
+      } catch (err) {
+        throw withDeleted(err, deleted, ctx.cancellationSignal.aborted);
+      }
     },
 
     /** Replaces the node by its cluster's provider; a node already at the target version is left alone. */
-    async replaceNode(input: { cluster: string; snapshot: NodeSnapshot; targetVersion: string; upgradeId: string }) {
+    async replaceNode(input: {
+      cluster: string;
+      snapshot: NodeSnapshot;
+      targetVersion: string;
+      upgradeId: string;
+      /** the upgrade's first run id (stable across continue-as-new): makes the command's key unique per upgrade */
+      upgradeRun?: string;
+    }) {
       const cluster = findCluster(catalogue(), input.cluster);
       const kube = kubeFor(input.cluster);
       const ctx = Context.current();
@@ -118,7 +130,8 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
           hooks,
         );
       }
-      const request = { node: input.snapshot.name, targetVersion: input.targetVersion, upgradeId: input.upgradeId };
+      const { targetVersion, upgradeId, upgradeRun } = input;
+      const request = { node: input.snapshot.name, targetVersion, upgradeId, upgradeRun };
       const settings = { cluster: { ...cluster, replace: cluster.replace }, stateDir: stateDir ?? DEFAULT_STATE_DIR };
       return await replaceWithCommand({ kube, ...request, ...settings }, ctx);
     },

@@ -82,10 +82,18 @@ export const COMMAND_VARIABLES = [
   'CLUSTER_NAME',
   'KUBECONFIG',
   'UPGRADE_ID',
+  'UPGRADE_RUN_ID',
   'IDEMPOTENCY_KEY',
   'ATTEMPT',
   'REPLACE_TIMEOUT_SECONDS',
 ] as const;
+
+/**
+ * The longest `replace.timeoutSeconds`: the replacement activity's startToClose is
+ * nodeReadyTimeoutSeconds + 3600 s (workflows/node-upgrade/activities.ts); the command must time out,
+ * be ended as a group and have its end recorded well within it.
+ */
+export const MAX_REPLACE_TIMEOUT = 3000;
 
 /** The worker's variables a command gets when its cluster names none (`replace.passEnv`). */
 export const DEFAULT_PASS_ENV = ['PATH', 'HOME', 'SSH_AUTH_SOCK'];
@@ -150,7 +158,16 @@ export const ReplaceSchema = v.variant(
     v.object({
       provider: v.literal('command'),
       command: needed(text('command')),
-      timeoutSeconds: seconds('timeoutSeconds', 1800),
+      timeoutSeconds: v.pipe(
+        seconds('timeoutSeconds', 1800),
+        v.maxValue(
+          MAX_REPLACE_TIMEOUT,
+          `"replace.timeoutSeconds" must be at most ${MAX_REPLACE_TIMEOUT} (50 min): the replacement activity ` +
+            'has nodeReadyTimeoutSeconds + 3600 s in all to run the command, end its process group when it ' +
+            'times out (SIGTERM, SIGKILL 10 s later), record how it ended and wait for the node to be Ready; ' +
+            'a longer command would be cut off by Temporal with its end unrecorded',
+        ),
+      ),
       /** set for the command as given (not secrets: those are passed from the worker's environment) */
       env: v.nullish(commandEnv, () => ({})),
       passEnv: v.nullish(passEnv, () => [...DEFAULT_PASS_ENV]),

@@ -33,6 +33,8 @@ export interface CommandRequest {
   node: string;
   targetVersion: string;
   upgradeId: string;
+  /** the upgrade's first run id (stable across continue-as-new): in the key, when the workflow gives it */
+  upgradeRun?: string;
   /** the worker's state dir (run files go under `replace/`) */
   stateDir: string;
 }
@@ -45,7 +47,7 @@ export interface ReplaceBeat {
 
 export async function replaceWithCommand(req: CommandRequest, ctx: Context): Promise<ReplaceResult> {
   const { info } = ctx;
-  const key = idempotencyKey(req.upgradeId, req.node, req.targetVersion);
+  const key = idempotencyKey(req.upgradeId, req.node, req.targetVersion, req.upgradeRun);
   const here = machine();
   const files = runFiles(req.stateDir, here.host, key);
   const filesOf = (k: string) => (k === key ? files : runFiles(req.stateDir, here.host, k));
@@ -108,6 +110,7 @@ async function start(req: CommandRequest, s: Settling, node: V1Node, run: Replac
     cluster: req.cluster.name,
     kubeconfig: req.cluster.kubeconfig,
     upgradeId: req.upgradeId,
+    upgradeRun: req.upgradeRun,
     key: s.key,
     attempt,
     timeoutSeconds: replace.timeoutSeconds,
@@ -118,6 +121,8 @@ async function start(req: CommandRequest, s: Settling, node: V1Node, run: Replac
   const failed = new Promise<Error>((resolve) => child.once('error', resolve));
   child.once('exit', () => (exited = true));
   let started: ReplaceRun = run;
+  // the node records `run`, or `started` once that update is made
+  const recorded = () => [started, run];
   if (child.pid === undefined) {
     files.recordExit(run, `unknown: it did not start (${(await failed).message})`);
   } else {
@@ -130,15 +135,34 @@ async function start(req: CommandRequest, s: Settling, node: V1Node, run: Replac
     try {
       await watchRun(started, files, deadline, () => exited, s.watcher);
     } catch (err) {
-      if (!exited) child.unref(); // the command goes on without this worker waiting for it
+      const over = files.complete(started);
+      if (over.exit !== undefined) {
+        // ended with the attempt (cancelled, the worker's shutdown grace over): the node says so, so
+        // that a successor on another machine, or `recover`, does not take it for running
+        await recordEnd(req, s, recorded(), { ...over, endedAt: new Date().toISOString() });
+      } else if (!exited) {
+        // the attempt is lost, the command goes on without this worker waiting for it; its end still
+        // reaches the node while this worker runs (else the next attempt here, or `recover`, reads it)
+        child.unref();
+        child.once('exit', () => {
+          const end = { ...files.complete(started), endedAt: new Date().toISOString() };
+          void recordEnd(req, s, recorded(), end);
+        });
+      }
       throw err;
     }
     files.recordExit(started, `unknown: its wrapper ended by signal ${child.signalCode ?? '?'}`);
   }
   const ended: ReplaceRun = { ...files.complete(started), endedAt: new Date().toISOString() };
   s.watcher.heartbeat(`the replacement command ended: ${ended.exit ?? '?'}`, ended);
-  await noted(s, () => updateRun(req.kube, req.node, started, ended));
+  await recordEnd(req, s, recorded(), ended);
   return ended;
+}
+
+/** Completes the node's record of the run (as it may be: `was`, first match) with its end; best effort. */
+async function recordEnd(req: CommandRequest, s: Settling, was: ReplaceRun[], ended: ReplaceRun): Promise<void> {
+  // each update applies only if the node records that version exactly: at most one does
+  for (const w of was) await noted(s, () => updateRun(req.kube, req.node, w, ended));
 }
 
 /**

@@ -19,14 +19,21 @@ export interface CommandFacts {
   cluster: string;
   kubeconfig: string;
   upgradeId: string;
+  /** the upgrade's first run id (stable across continue-as-new), when the workflow gives it */
+  upgradeRun?: string;
   key: string;
   attempt: number;
   timeoutSeconds: number;
 }
 
-/** `<upgrade id>/<node>/<target version>`: the same for every attempt at one node in one upgrade. */
-export const idempotencyKey = (upgradeId: string, node: string, targetVersion: string) =>
-  `${upgradeId}/${node}/${targetVersion}`;
+/**
+ * `<upgrade id>/<upgrade run>/<node>/<target version>`: the same for every attempt at one node in one
+ * upgrade, and different for a later upgrade of the cluster to the same version (every upgrade of a
+ * cluster has the same workflow id; the run id of its first execution tells them apart). Without the
+ * run (an upgrade started before the workflow gave it): `<upgrade id>/<node>/<target version>`.
+ */
+export const idempotencyKey = (upgradeId: string, node: string, targetVersion: string, upgradeRun?: string) =>
+  upgradeRun ? `${upgradeId}/${upgradeRun}/${node}/${targetVersion}` : `${upgradeId}/${node}/${targetVersion}`;
 
 export function commandVariables(f: CommandFacts): CommandVariables {
   const address = (type: string) => f.addresses.find((a) => a.type === type)?.address ?? '';
@@ -43,6 +50,7 @@ export function commandVariables(f: CommandFacts): CommandVariables {
     CLUSTER_NAME: f.cluster,
     KUBECONFIG: f.kubeconfig,
     UPGRADE_ID: f.upgradeId,
+    UPGRADE_RUN_ID: f.upgradeRun ?? '',
     IDEMPOTENCY_KEY: f.key,
     ATTEMPT: String(f.attempt),
     REPLACE_TIMEOUT_SECONDS: String(f.timeoutSeconds),

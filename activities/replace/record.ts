@@ -10,25 +10,17 @@
  */
 import { PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { classify, type Kube, statusCode } from '../kube/client.js';
-import { OURS, REPLACEMENT } from '../kube/nodes.js';
+import { REPLACE_RUN, REPLACEMENT } from '../kube/nodes.js';
 import type { ReplaceRun } from './runs.js';
 
-export const REPLACE_RUN = `${OURS}replace-run`;
+// Read where the node's other annotations are read (putting a node back and `recover` decide by it).
+export { recordedRun, REPLACE_RUN } from '../kube/nodes.js';
 const PATH = `/metadata/annotations/${REPLACE_RUN.replace('/', '~1')}`;
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
-/** The run recorded on the node, if any (a malformed value counts as none, and is overwritten). */
-export function recordedRun(node: V1Node | undefined): ReplaceRun | undefined {
-  const text = node?.metadata?.annotations?.[REPLACE_RUN];
-  if (!text) return undefined;
-  try {
-    const run = JSON.parse(text) as ReplaceRun;
-    return typeof run.key === 'string' && typeof run.run === 'string' && typeof run.host === 'string' ? run : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The operator's command that removes the node's record of a run (once they know it has ended). */
+export const forgetRunCommand = (node: string) => `kubectl annotate node ${node} ${REPLACE_RUN}-`;
 
 /**
  * Records a new run on the node as it was read (its resourceVersion): false when the node changed

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -23,7 +24,7 @@ import { join } from 'node:path';
 
 /** One run of the command, as recorded on the node (annotation), in heartbeats and in the run files. */
 export interface ReplaceRun {
-  /** the idempotency key `<upgrade id>/<node>/<target version>` */
+  /** the idempotency key `<upgrade id>/<upgrade run>/<node>/<target version>` (env.ts) */
   key: string;
   /** this run's id (its files are named after it) */
   run: string;
@@ -84,6 +85,8 @@ export interface RunFiles {
   list(): ReplaceRun[];
   /** The record completed from its files. */
   complete(run: ReplaceRun): ReplaceRun;
+  /** Whether this state dir holds the run's record (else it was written elsewhere, or never). */
+  has(run: ReplaceRun): boolean;
   /** Records why the run has no exit status of its own (the wrapper's own status, if any, wins). */
   recordExit(run: ReplaceRun, exit: string): void;
   /** The last `bytes` of the output. */
@@ -115,10 +118,14 @@ export function runFiles(stateDir: string, host: string, key: string): RunFiles 
       return { ...fields, run: `${Date.now()}-${randomUUID().slice(0, 8)}`, startedAt: new Date().toISOString() };
     },
     write(run) {
-      mkdirSync(dir, { recursive: true });
       const file = `${prefix(run)}.json`;
-      writeFileSync(`${file}.tmp`, JSON.stringify(run));
-      renameSync(`${file}.tmp`, file);
+      try {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(`${file}.tmp`, JSON.stringify(run));
+        renameSync(`${file}.tmp`, file);
+      } catch (err) {
+        throw unwritable(stateDir, run, 'record', file, err);
+      }
     },
     list() {
       let names: string[];
@@ -140,12 +147,17 @@ export function runFiles(stateDir: string, host: string, key: string): RunFiles 
     },
     complete,
     recordExit(run, exit) {
+      // The folder may not exist here: the worker that recorded the run on the node died before writing
+      // its files, or they went with another state dir (another worker on this host, a pod's emptyDir).
+      const file = `${prefix(run)}.exit`;
       try {
-        writeFileSync(`${prefix(run)}.exit`, `${exit}\n`, { flag: 'wx' });
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(file, `${exit}\n`, { flag: 'wx' });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(stateDir, run, 'end', file, err);
       }
     },
+    has: (run) => existsSync(`${prefix(run)}.json`),
     output(run, bytes = 64 * 1024) {
       try {
         const text = readFileSync(`${prefix(run)}.log`);
@@ -156,6 +168,21 @@ export function runFiles(stateDir: string, host: string, key: string): RunFiles 
     },
   };
 }
+
+/** A run's file that cannot be written: which run, of which node, where, and what to do. */
+function unwritable(stateDir: string, run: ReplaceRun, what: 'record' | 'end', file: string, err: unknown): Error {
+  const cause = (err as Error).message;
+  return new Error(
+    `cannot write the ${what} of replacement run ${run.run} (key ${run.key}, node ${nodeOf(run.key)}, ` +
+      `host ${run.host}) to ${file}: ${cause}. Make the worker's --state-dir (${stateDir}) a folder it ` +
+      'can write, kept across restarts; a retry (Temporal\'s, or `kru retry-replace CLUSTER ' +
+      `${nodeOf(run.key)}\` once the node is parked) then records it`,
+    { cause: err },
+  );
+}
+
+/** The node of an idempotency key (`…/<node>/<target version>`). */
+export const nodeOf = (key: string) => key.split('/').at(-2) ?? key;
 
 /** Removes run files older than 30 days, and key folders left empty. */
 function prune(hostDir: string): void {

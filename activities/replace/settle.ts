@@ -14,7 +14,7 @@ import { Failure } from '../../model/errors.js';
 import type { Kube } from '../kube/client.js';
 import { groupAlive } from './group.js';
 import type { ReplaceResult } from './provider.js';
-import { updateRun } from './record.js';
+import { forgetRunCommand, updateRun } from './record.js';
 import { outputForHistory } from './redact.js';
 import { EX_TEMPFAIL, type ReplaceRun, type RunFiles } from './runs.js';
 import { type Watcher, watchRun } from './watch.js';
@@ -35,7 +35,7 @@ export interface Settling {
 /** The exit of a run recorded on the node that never started (the worker stopped in between). */
 export const NOT_STARTED = 'not started';
 /** How long a recorded run may take to write its pid before it counts as never started. */
-const START_GRACE_MS = 60_000;
+export const START_GRACE_MS = 60_000;
 
 const defined = (r: Partial<ReplaceRun>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
 
@@ -76,9 +76,7 @@ async function ended(s: Settling, recorded: ReplaceRun): Promise<[ReplaceRun, bo
     run = files.complete(run);
   }
   if (run.pid === undefined) return end(NOT_STARTED);
-  if (!groupAlive({ pid: run.pid, pidStart: run.pidStart })) {
-    return run.exit === undefined ? end('unknown: it ended without recording an exit status') : end(run.exit);
-  }
+  if (!groupAlive({ pid: run.pid, pidStart: run.pidStart })) return end(noExit(files, run));
   console.log(`${s.watcher.label}: waiting for the run started by attempt ${run.attempt} (pid ${run.pid})`);
   const group = { pid: run.pid, pidStart: run.pidStart };
   await watchRun(
@@ -88,9 +86,16 @@ async function ended(s: Settling, recorded: ReplaceRun): Promise<[ReplaceRun, bo
     () => !groupAlive(group) || files.complete(run).exit !== undefined,
     s.watcher,
   );
-  const [over] = end('unknown: it ended without recording an exit status');
+  const [over] = end(noExit(files, run));
   return [over, true];
 }
+
+/** Why a run that is over has no exit status (the wrapper writes it in the state dir that started it). */
+const noExit = (files: RunFiles, run: ReplaceRun) =>
+  files.has(run)
+    ? 'unknown: it ended without recording an exit status'
+    : "unknown: it ended, and its run files are not in this worker's --state-dir (another worker on this " +
+      'host with another --state-dir, or a state dir that was not kept)';
 
 function inDoubt(s: Settling, run: ReplaceRun): ApplicationFailure {
   return ApplicationFailure.create({
@@ -100,8 +105,17 @@ function inDoubt(s: Settling, run: ReplaceRun): ApplicationFailure {
       `the replacement of node ${s.node} started by attempt ${run.attempt} on host ${run.host} ` +
       `(pid ${run.pid ?? 'not recorded'}, at ${run.startedAt}, key ${run.key}) may still be running there, ` +
       `and this worker (host ${s.here.host}) cannot tell: make sure it has ended, then remove its record ` +
-      `(kubectl annotate node ${s.node} k8s-rolling-upgrade/replace-run-) and retry the replacement`,
-    details: [{ node: s.node, key: run.key, host: run.host, pid: run.pid, startedAt: run.startedAt }],
+      `(${forgetRunCommand(s.node)}) and retry the replacement`,
+    details: [
+      {
+        node: s.node,
+        key: run.key,
+        host: run.host,
+        pid: run.pid,
+        startedAt: run.startedAt,
+        clear: forgetRunCommand(s.node),
+      },
+    ],
   });
 }
 
