@@ -12,7 +12,7 @@ import { findCluster } from './catalogue/load.js';
 import type { ActivityDeps } from './deps.js';
 import { type Deleted, drainNode, type DrainRequest, withDeleted } from './kube/drain.js';
 import { gateUntilHealthy, type GateRequest } from './kube/health.js';
-import { cordon, listNodes, nodeState, readNode, restore, snapshotOf } from './kube/nodes.js';
+import { cordon, listNodes, nodeState, readNode, type Restored, restore, snapshotOf } from './kube/nodes.js';
 import { planUpgrade, replaceTiming } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
 import { replaceWithCommand } from './replace/command.js';
@@ -87,8 +87,8 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
     },
 
     /** Restores the snapshot's schedulability, taints and labels (uncordon, or compensation). */
-    async restoreNode(input: { cluster: string; snapshot: NodeSnapshot }): Promise<void> {
-      await restore(kubeFor(input.cluster), input.snapshot);
+    async restoreNode(input: { cluster: string; snapshot: NodeSnapshot }): Promise<Restored> {
+      return await restore(kubeFor(input.cluster), input.snapshot);
     },
 
     async drainNode(input: { cluster: string } & DrainRequest) {

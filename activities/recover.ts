@@ -12,27 +12,9 @@ import { Failure } from '../model/errors.js';
 import type { RecoveredNode, RecoverRequest, Recovery } from '../model/recovery.js';
 import { recoveredRecord } from '../model/recovery.js';
 import type { ClusterRecord } from '../model/record.js';
-import { sameVersion } from '../model/versions.js';
 import { findCluster, findTemplate } from './catalogue/load.js';
 import type { ActivityDeps } from './deps.js';
-import { listNodes, nodeState, ourAnnotations, REPLACEMENT, restore } from './kube/nodes.js';
-import { recordedRun } from './replace/record.js';
-
-/** Why the node must stay as it is, or undefined when it may be put back. */
-export function keepReason(node: V1Node): string | undefined {
-  const state = nodeState(node);
-  const run = recordedRun(node);
-  if (run && run.exit === undefined) {
-    return `its replacement command (run ${run.run}, ${run.key}, host ${run.host}) has no recorded end: it may still run`;
-  }
-  const key = node.metadata?.annotations?.[REPLACEMENT];
-  const version = key?.split('/').pop() ?? '';
-  if (key !== undefined && !sameVersion(state.kubeletVersion, version)) {
-    return `its replacement to ${version} started (${key}) and it reports ${state.kubeletVersion || 'no version'}`;
-  }
-  if (!state.ready) return `not Ready at ${state.kubeletVersion || 'an unknown version'}`;
-  return undefined;
-}
+import { CORDONED_BY, listNodes, nodeState, ourAnnotations, restore } from './kube/nodes.js';
 
 export async function recoverNodes(
   { catalogue, kube: kubeFor, records }: ActivityDeps,
@@ -41,23 +23,21 @@ export async function recoverNodes(
 ): Promise<Recovery> {
   const cat = catalogue();
   const cluster = findCluster(cat, request.cluster);
-  const read = () => records.read(cat, cluster);
-  /** The record as the caller saw it: no upgrade started since the caller found the last one ended. */
-  const unchanged = (): ClusterRecord => {
-    const record = read();
-    if ((record.workflow_id ?? null) === request.upgradeId) return record;
-    throw ApplicationFailure.nonRetryable(
-      `cluster ${cluster.name}'s record names upgrade ${record.workflow_id ?? '(none)'}, not ${request.upgradeId ?? '(none)'}: ` +
-        'an upgrade started meanwhile (or the caller did not give the one the record names); recover leaves its nodes alone',
-      Failure.InvalidUpgrade,
-    );
+  const kube = kubeFor(cluster.name);
+  const done = new Map<string, RecoveredNode>();
+  const before = unchangedSince(records.read(cat, cluster), request, done);
+  /** The record as the caller saw it: throws when it moved (an upgrade started meanwhile). */
+  const unchanged = () => unchangedSince(records.read(cat, cluster), request, done);
+  /** Only the ended upgrade's cordon is undone (checked on the node as read, in the step that writes it). */
+  const notItsCordon = (node: V1Node): string | undefined => {
+    unchanged();
+    const by = node.metadata?.annotations?.[CORDONED_BY];
+    if (request.upgradeId === null || by === undefined || by === request.upgradeId) return undefined;
+    return `cordoned by upgrade ${by}, not by ${request.upgradeId} (the one the record names): left to it`;
   };
-  const before = unchanged();
   const target = before.target_template ? findTemplate(cat, before.target_template) : undefined;
   const targetVersion = target?.labels.kube_tag;
 
-  const kube = kubeFor(cluster.name);
-  const done = new Map<string, RecoveredNode>();
   const recovered = (node: V1Node, action: RecoveredNode['action'], detail: string): RecoveredNode => {
     const s = nodeState(node);
     const { name, role, kubeletVersion: version, ready, unschedulable } = s;
@@ -67,15 +47,10 @@ export async function recoverNodes(
     const name = node.metadata?.name ?? '';
     if (ourAnnotations(node).length === 0) continue;
     heartbeat(`recovering node ${name}`);
-    const keep = keepReason(node);
-    if (keep) {
-      done.set(name, recovered(node, 'kept', keep));
-      continue;
-    }
-    unchanged();
     try {
-      const { undone } = await restore(kube, { name });
-      done.set(name, recovered(node, 'restored', [...undone, "the upgrade's annotations removed"].join(', ')));
+      const { kept, undone } = await restore(kube, { name }, notItsCordon);
+      if (kept) done.set(name, recovered(node, 'kept', kept));
+      else done.set(name, recovered(node, 'restored', [...undone, "the upgrade's annotations removed"].join(', ')));
     } catch (err) {
       if (!(err instanceof ApplicationFailure && err.type === Failure.NodeNotFound)) throw err;
       done.set(name, recovered(node, 'gone', 'deleted from the cluster meanwhile'));
@@ -100,4 +75,36 @@ export async function recoverNodes(
   const record: ClusterRecord = { ...unchanged(), ...patch, updated_at: new Date().toISOString() };
   records.write(record);
   return { cluster: cluster.name, targetVersion, nodes, before, record, recorded: true };
+}
+
+/**
+ * The record as read, when it is as the caller saw it (status, time of its last write, upgrade named):
+ * otherwise an upgrade started meanwhile (every upgrade the CLI starts has the same id, so the id alone
+ * does not tell), or another recover ran, and recover stops, naming what it finds and what it did.
+ */
+export function unchangedSince(
+  record: ClusterRecord,
+  seen: RecoverRequest,
+  done: ReadonlyMap<string, RecoveredNode> = new Map(),
+): ClusterRecord {
+  const upgrade = record.workflow_id ?? null;
+  if (record.status === seen.status && record.updated_at === seen.updatedAt && upgrade === seen.upgradeId) {
+    return record;
+  }
+  const restored = [...done.values()].filter((n) => n.action === 'restored').map((n) => n.name);
+  const so = restored.length > 0 ? `; restored before it saw this: ${restored.join(', ')}` : '; no node was touched';
+  const now = `${record.status} at ${record.updated_at}, upgrade ${upgrade ?? '(none)'}`;
+  const was = `${seen.status} at ${seen.updatedAt}, upgrade ${seen.upgradeId ?? '(none)'}`;
+  if (/^UPDATE_(IN_PROGRESS|PAUSED)$/.test(record.status)) {
+    throw ApplicationFailure.nonRetryable(
+      `an upgrade of cluster ${record.cluster} started meanwhile (workflow ${upgrade ?? '(none)'}, ${record.status} ` +
+        `since ${record.updated_at}; recover was asked for the record as ${was}): recover leaves its nodes alone${so}`,
+      Failure.InvalidUpgrade,
+    );
+  }
+  throw ApplicationFailure.nonRetryable(
+    `cluster ${record.cluster}'s record changed meanwhile (${was} → ${now}): recover leaves the nodes alone${so}; ` +
+      'run recover again to recover from the record as it is now',
+    Failure.InvalidUpgrade,
+  );
 }

@@ -4,6 +4,7 @@
  * a state a new upgrade starts from, saying which node runs which version. Plain JSON (it crosses
  * Temporal) and pure functions (the activity decides with them; the CLI prints what they made).
  */
+import type { ClusterStatusName } from './catalogue.js';
 import type { ClusterRecord } from './record.js';
 import type { NodeRole } from './kube.js';
 import { sameVersion } from './versions.js';
@@ -11,10 +12,14 @@ import { sameVersion } from './versions.js';
 export interface RecoverRequest {
   cluster: string;
   /**
-   * The upgrade the cluster's record names, which the caller found ended (null: the record names
-   * none). Recover refuses when the record names another by then: an upgrade started meanwhile.
+   * The record as the caller read it when it found no upgrade of the cluster running: the upgrade it
+   * names (null: none), its status and the time of its last write. Recover refuses when the record
+   * says anything else by then, or later: an upgrade started meanwhile (the CLI's upgrades all have
+   * the id `upgrade-<cluster>`, so the id alone does not tell one from the next).
    */
   upgradeId: string | null;
+  status: ClusterStatusName;
+  updatedAt: string;
 }
 
 export interface RecoveredNode {

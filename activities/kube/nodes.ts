@@ -10,6 +10,8 @@ import { type V1Node, PatchStrategy, setHeaderOptions } from '@kubernetes/client
 import { ApplicationFailure } from '@temporalio/common';
 import { Failure } from '../../model/errors.js';
 import type { NodeChanges, NodeSnapshot, NodeState } from '../../model/kube.js';
+import { sameVersion } from '../../model/versions.js';
+import type { ReplaceRun } from '../replace/runs.js';
 import { call, classify, type Kube, statusCode } from './client.js';
 
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
@@ -21,6 +23,8 @@ export const CORDONED_BY = `${OURS}cordoned-by`;
 export const CHANGES = `${OURS}changes`;
 /** The replacement started on the node, by its key `<upgrade id>/<node>/<target version>`. */
 export const REPLACEMENT = `${OURS}replacement`;
+/** JSON `ReplaceRun`: the command provider's run on the node (written by ../replace/record.ts). */
+export const REPLACE_RUN = `${OURS}replace-run`;
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function nodeState(node: V1Node): NodeState {
@@ -76,6 +80,39 @@ export function changesOf(node: V1Node): NodeChanges | undefined {
   } catch {
     return none;
   }
+}
+
+/** The run recorded on the node, if any (a malformed value counts as none, and is overwritten). */
+export function recordedRun(node: V1Node | undefined): ReplaceRun | undefined {
+  const text = node?.metadata?.annotations?.[REPLACE_RUN];
+  if (!text) return undefined;
+  try {
+    const run = JSON.parse(text) as ReplaceRun;
+    return typeof run.key === 'string' && typeof run.run === 'string' && typeof run.host === 'string' ? run : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the node must stay as it is (cordoned, its record kept), or undefined when it may be put back:
+ * its replacement command has no recorded end (it may still run), a replacement started on it has not
+ * reached its version, or it is not Ready. Its state is unknown: nothing uncordons it, neither the
+ * upgrade that finds it so (a later one, after an earlier one's replacement failed) nor `recover`.
+ */
+export function keepReason(node: V1Node): string | undefined {
+  const state = nodeState(node);
+  const run = recordedRun(node);
+  if (run && run.exit === undefined) {
+    return `its replacement command (run ${run.run}, ${run.key}, host ${run.host}) has no recorded end: it may still run`;
+  }
+  const key = node.metadata?.annotations?.[REPLACEMENT];
+  const version = key?.split('/').pop() ?? '';
+  if (key !== undefined && !sameVersion(state.kubeletVersion, version)) {
+    return `its replacement to ${version} started (${key}) and it reports ${state.kubeletVersion || 'no version'}`;
+  }
+  if (!state.ready) return `not Ready at ${state.kubeletVersion || 'an unknown version'}`;
+  return undefined;
 }
 
 /** Whether the upgrade cordoned the node (and so may uncordon it). */
@@ -198,15 +235,32 @@ export async function cordon(kube: Kube, name: string, upgradeId: string): Promi
   });
 }
 
+/** What putting a node back did: restored (`undone` lists what), or kept as it is, and why. */
+export interface Restored {
+  /** false: the node was left as it is, cordoned if it was, with the upgrade's record on it (`kept`) */
+  restored: boolean;
+  undone: string[];
+  kept?: string;
+}
+
 /**
  * Undoes what the upgrade recorded on the node (uncordon only if the upgrade cordoned it; only the
- * taints and labels it added) and removes its annotations; says what it undid. Throws NodeNotFound
- * (non-retryable) when the node no longer exists: there is nothing to put back.
+ * taints and labels it added) and removes its annotations; says what it undid. A node whose state is
+ * unknown (`keepReason`), or that `guard` (given the node as read, in the same step as the write)
+ * says to keep, is left as it is, its record on it. Throws NodeNotFound (non-retryable) when the node
+ * no longer exists: there is nothing to put back.
  */
-export async function restore(kube: Kube, snapshot: Pick<NodeSnapshot, 'name'>): Promise<{ undone: string[] }> {
-  return await update(kube, snapshot.name, 'uncordon', (node) => {
+export async function restore(
+  kube: Kube,
+  snapshot: Pick<NodeSnapshot, 'name'>,
+  guard?: (node: V1Node) => string | undefined,
+): Promise<Restored> {
+  return await update<Restored>(kube, snapshot.name, 'uncordon', (node) => {
     const r = restorePatch(node);
-    return r ? { patch: r.patch, result: { undone: r.undone } } : { result: { undone: [] } };
+    if (!r) return { result: { restored: true, undone: [] } };
+    const kept = guard?.(node) ?? keepReason(node);
+    if (kept) return { result: { restored: false, undone: [], kept } };
+    return { patch: r.patch, result: { restored: true, undone: r.undone } };
   });
 }
 

@@ -23,7 +23,8 @@ async function running(c: Client, id: string): Promise<boolean> {
 
 /**
  * Checks that no upgrade of the cluster runs — the one its record names, `upgrade-<cluster>`, the
- * latest Temporal lists — then has a worker recover it; throws naming a running upgrade.
+ * latest Temporal lists — then has a worker recover it from the record as read before that check (an
+ * upgrade that starts after it changes the record, and the worker refuses); throws naming a running upgrade.
  */
 export async function recoverCluster(c: Client, cluster: string, taskQueue = DEFAULT_TASK_QUEUE): Promise<Recovery> {
   const [record] = await clusterRecords(c, [cluster], taskQueue);
@@ -39,7 +40,7 @@ export async function recoverCluster(c: Client, cluster: string, taskQueue = DEF
     }
   }
   return await ask<Recovery>(c, taskQueue, 'recoverCluster', `recover-${name}`, [
-    { cluster: name, upgradeId: record.workflow_id ?? null },
+    { cluster: name, upgradeId: record.workflow_id ?? null, status: record.status, updatedAt: record.updated_at },
   ]);
 }
 

@@ -104,6 +104,7 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
       calls.push(`restoreNode ${snapshot.name}`);
       const n = world.find((x) => x.name === snapshot.name);
       if (n) n.unschedulable = snapshot.unschedulable;
+      return { restored: true, undone: [] };
     },
     drainNode: async ({ node: name, deletePods }): Promise<DrainResult> => {
       calls.push(`drainNode ${name}${deletePods ? ' (delete)' : ''}`);

@@ -148,7 +148,7 @@ describe('writes against the node as read', () => {
   it('reads the node again when it changed before the write (409), and writes against the new version', async () => {
     const cordoned = node({ unschedulable: true, annotations: ours() });
     const { kube, patches } = fakeKube([version(cordoned, '1'), version(cordoned, '2')]);
-    assert.deepEqual(await restore(kube, { name: 'n1' }), { undone: ['uncordoned'] });
+    assert.deepEqual(await restore(kube, { name: 'n1' }), { restored: true, undone: ['uncordoned'] });
     assert.deepEqual(
       patches.map((p) => p.resourceVersion),
       ['1', '2'],

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REPLACEMENT } from '../../activities/kube/nodes.js';
-import { keepReason } from '../../activities/recover.js';
+import { keepReason, REPLACEMENT } from '../../activities/kube/nodes.js';
 import { REPLACE_RUN } from '../../activities/replace/record.js';
 import type { ClusterRecord } from '../../model/record.js';
 import { recoveredRecord, type RecoveredNode } from '../../model/recovery.js';
@@ -102,10 +101,19 @@ describe('recover', () => {
     assert.equal(recoveredRecord({ ...record, status: 'UPDATE_COMPLETE' }, [n('a', 'v1.12.7')]), undefined);
   });
   it('checks its input, naming every problem', () => {
-    assert.deepEqual(checkRecover({ cluster: 'c', upgradeId: null }), { cluster: 'c', upgradeId: null });
+    const seen = { status: 'UPDATE_FAILED', updatedAt: '2026-11-30T05:00:00.000Z' };
+    assert.deepEqual(checkRecover({ cluster: 'c', upgradeId: null, ...seen }), {
+      cluster: 'c',
+      upgradeId: null,
+      ...seen,
+    });
     assert.throws(
       () => checkRecover({ cluster: '', extra: 1 }),
-      /invalid recover input: "cluster" must be a non-empty string; "upgradeId" must be .*; unknown field\(s\): extra/,
+      /invalid recover input: "cluster" must be a non-empty string; "upgradeId" must be .*; "status" must be the record's status as read .*; "updatedAt" must be the record's updated_at as read; unknown field\(s\): extra/,
+    );
+    assert.throws(
+      () => checkRecover({ cluster: 'c', upgradeId: 'up-1' }),
+      /^ApplicationFailure: invalid recover input: "status" must be .*; "updatedAt" must be /,
     );
     assert.throws(() => checkRecover([]), /"cluster" must be a non-empty string/);
   });

@@ -2,10 +2,12 @@
  * `recoverCluster`: the CLI's `recover`, answered on the worker. After an upgrade ended without
  * putting its nodes back (terminated, its worker lost, a failure), the nodes carrying its record are
  * restored and the cluster's record is left in a state a new upgrade starts from. The caller has
- * checked that no upgrade of the cluster runs and names the one the record names (`upgradeId`).
+ * checked that no upgrade of the cluster runs and sends the record as it read it then (the upgrade it
+ * names, its status and updated_at): recover refuses once the record says otherwise.
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import type { ClusterStatusName } from '../../model/catalogue.js';
 import { Failure } from '../../model/errors.js';
 import type { RecoverRequest, Recovery } from '../../model/recovery.js';
 
@@ -24,16 +26,29 @@ export function checkRecover(raw: unknown): RecoverRequest {
   if (!('upgradeId' in r) || (r.upgradeId !== null && (typeof r.upgradeId !== 'string' || r.upgradeId === ''))) {
     problems.push('"upgradeId" must be the id of the upgrade the cluster\'s record names, or null when it names none');
   }
-  const unknown = Object.keys(r).filter((k) => k !== 'cluster' && k !== 'upgradeId');
+  if (typeof r.status !== 'string' || !/^[A-Z_]+$/.test(r.status)) {
+    problems.push('"status" must be the record\'s status as read (UPDATE_FAILED, …)');
+  }
+  if (typeof r.updatedAt !== 'string' || r.updatedAt === '') {
+    problems.push('"updatedAt" must be the record\'s updated_at as read');
+  }
+  const unknown = Object.keys(r).filter((k) => !FIELDS.includes(k));
   if (unknown.length > 0) problems.push(`unknown field(s): ${unknown.join(', ')}`);
   if (problems.length > 0) {
     throw ApplicationFailure.nonRetryable(
-      `invalid recover input: ${problems.join('; ')} (expected {"cluster": "...", "upgradeId": "..." | null})`,
+      `invalid recover input: ${problems.join('; ')} ` +
+        '(expected {"cluster": "...", "upgradeId": "..." | null, "status": "...", "updatedAt": "..."}: the record as `kru status` shows it)',
       Failure.InvalidInput,
     );
   }
-  return { cluster: r.cluster as string, upgradeId: r.upgradeId as string | null };
+  return {
+    cluster: r.cluster as string,
+    upgradeId: r.upgradeId as string | null,
+    status: r.status as ClusterStatusName,
+    updatedAt: r.updatedAt as string,
+  };
 }
+const FIELDS = ['cluster', 'upgradeId', 'status', 'updatedAt'];
 
 export async function recoverCluster(input: RecoverRequest): Promise<Recovery> {
   return await act.recoverNodes(checkRecover(input));
