@@ -39,6 +39,8 @@ export const Failure = {
   ReplaceFailed: 'ReplaceFailed',
   /** an earlier run of the replacement command may still be running where this worker cannot see (another host) */
   ReplaceInDoubt: 'ReplaceInDoubt',
+  /** a forced drain cancelled (an abort) after it deleted pods; its details name them */
+  DrainCancelled: 'DrainCancelled',
   /** maxSurge with a provider that cannot register new nodes */
   SurgeUnsupported: 'SurgeUnsupported',
 } as const;

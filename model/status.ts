@@ -62,8 +62,10 @@ export interface NodeProgress {
   /** the kubelet version last seen */
   version: string;
   step: NodeStep;
-  /** true while the upgrade holds the node unschedulable */
+  /** true while the node is unschedulable (held by the upgrade, or cordoned before it) */
   cordoned: boolean;
+  /** the upgrade ended its work on the node and left it cordoned (a failed replacement): a person must look */
+  leftCordoned?: boolean;
   podsLeft?: number;
   blocked?: BlockedPod[];
   /** pods deleted rather than evicted from this node (forceDrain, onDrainTimeout: force) */

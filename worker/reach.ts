@@ -32,17 +32,26 @@ function tell(ctx: Context, reach: ApiReach): void {
   }
 }
 
+/** Workflows this worker told the API server was unreachable: any later success of theirs clears it. */
+const told = new Set<string>();
+
 export const reachInterceptor: ActivityInterceptorsFactory = (ctx) => ({
   inbound: {
     async execute(input, next) {
       const attempt = ctx.info.attempt;
+      const id = ctx.info.workflowExecution?.workflowId ?? '';
       try {
         const result = await next(input);
-        if (attempt > 1) tell(ctx, { reachable: true, at: new Date().toISOString(), attempt, message: '' });
+        if (attempt > 1 || told.delete(id)) {
+          tell(ctx, { reachable: true, at: new Date().toISOString(), attempt, message: '' });
+        }
         return result;
       } catch (err) {
-        if (unreachable(err))
+        if (unreachable(err)) {
+          if (told.size > 10_000) told.clear(); // a bound: the workflows' own gates clear it too
+          told.add(id);
           tell(ctx, { reachable: false, at: new Date().toISOString(), attempt, message: err.message });
+        }
         throw err;
       }
     },

@@ -6,7 +6,9 @@
  * `force` deletes instead of evicting (budgets bypassed): only on an operator's explicit decision.
  */
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
 import pLimit from 'p-limit';
+import { Failure } from '../../model/errors.js';
 import type { BlockedPod, DrainResult } from '../../model/kube.js';
 import { apiMessage, call, classify, type Kube, statusCode } from './client.js';
 import { budgetName, budgetState, budgetsFor } from './budgets.js';
@@ -29,8 +31,8 @@ export type Deleted = NonNullable<DrainResult['deleted']>;
 
 export interface DrainHooks {
   heartbeat(progress: { podsLeft: number; blocked: BlockedPod[]; deleted: Deleted }): void;
-  /** what an earlier attempt of this drain already deleted (its last heartbeat) */
-  deletedBefore?: Deleted;
+  /** the pods deleted so far: what earlier attempts deleted (their last heartbeat), this one adds to it */
+  deleted?: Deleted;
   /** cancellation-aware sleep (rejects when the drain is cancelled) */
   sleep(ms: number): Promise<void>;
   /** throws when the drain was cancelled (checked before every eviction) */
@@ -133,7 +135,7 @@ async function remove(kube: Kube, pod: V1Pod, req: DrainRequest): Promise<Blocke
 export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks): Promise<DrainResult> {
   const requested = new Set<string>(); // uids already evicted or deleted
   const forcedNow = new Set<string>(); // uids of terminating pods a forced drain removed at once
-  const deleted: Deleted = [...(hooks.deletedBefore ?? [])];
+  const deleted: Deleted = hooks.deleted ?? [];
   const wasDeleted = (pod: V1Pod) => {
     if (!deleted.some((d) => d.pod === ref(pod))) deleted.push({ pod: ref(pod), at: new Date().toISOString() });
   };
@@ -204,4 +206,23 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
       return { ...result, timedOut: true };
     await hooks.sleep(onlyTerminating ? 500 : Math.min(req.pollMs ?? 2000, Math.max(0, req.deadline - Date.now())));
   }
+}
+
+/**
+ * A drain that ends in an error after deleting pods (cancelled by an abort, or out of retries) still
+ * names them: the error's details carry `{ deleted }`, so the status and the record keep them. A
+ * cancelled one ends non-retryable (nothing should run it again).
+ */
+export function withDeleted(err: unknown, deleted: Deleted, cancelled: boolean): unknown {
+  if (deleted.length === 0) return err;
+  const failure = err instanceof ApplicationFailure ? err : undefined;
+  return ApplicationFailure.create({
+    message: cancelled
+      ? `drain cancelled after deleting ${deleted.length} pod(s)`
+      : (failure?.message ?? (err instanceof Error ? err.message : String(err))),
+    type: cancelled ? Failure.DrainCancelled : (failure?.type ?? Failure.KubeApiError),
+    nonRetryable: cancelled || (failure?.nonRetryable ?? false),
+    details: [{ deleted }],
+    cause: err instanceof Error ? err : undefined,
+  });
 }

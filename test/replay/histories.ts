@@ -96,7 +96,7 @@ export async function collectHistories(client: Client, workflowId: string, runId
 }
 
 /** The operator's signals and updates (the workflows' external contract). */
-const OPERATOR = ['pause', 'resume', 'abort', 'retryDrain', 'forceDrain', 'skipNode'];
+const OPERATOR = ['pause', 'resume', 'abort', 'retryDrain', 'forceDrain', 'skipNode', 'retryReplace'];
 
 /** The names of the operator's signals and updates a history received, in order. */
 export function operatorMessages(events: HistoryEvent[]): string[] {

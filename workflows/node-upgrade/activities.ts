@@ -24,13 +24,14 @@ export const putBack = proxyLocalActivities<Activities>({
 /**
  * Drain, replace, surge, retire and wait-ready, allowed `seconds` of work: heartbeats detect a dead
  * worker long before the start-to-close timeout. A cancelled drain stops evicting before the node is
- * put back, so cancellation waits for the activity to finish.
+ * put back, so cancellation waits for the activity to finish. Retries span about half an hour, so an
+ * API server that is down for a while (a control-plane restart, an etcd restore) does not fail the node.
  */
 export function long(seconds: number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: `${seconds + 3600}s`,
     heartbeatTimeout: '10s',
-    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 20 },
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 60 },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
 }

@@ -23,6 +23,14 @@ export async function drain(
   let deletePods = false;
   let forced = false; // the operator chose forceDrain: unmanaged and emptyDir pods go too
   const deleted: ForcedDeletion[] = []; // every pod deleted rather than evicted, and why
+  const noteDeleted = async (pods: DrainResult['deleted']) => {
+    if (!pods?.length) return;
+    const decision = forced ? 'forceDrain by the operator' : 'onDrainTimeout: force';
+    for (const d of pods) {
+      if (!deleted.some((x) => x.pod === d.pod)) deleted.push({ pod: d.pod, node, at: d.at, decision });
+    }
+    await reporter.report({ deleted: [...deleted] });
+  };
   for (;;) {
     if (orders.aborted) throw new Aborted();
     await reporter.report({
@@ -48,19 +56,14 @@ export async function drain(
         }),
       );
     } catch (err) {
+      await noteDeleted(deletedIn(err)); // a forced drain that ends in an error still names its deletions
       // Cancelled (or failed while being cancelled) because of an abort: compensate as an abort.
       if (orders.aborted) throw new Aborted();
       throw err;
     } finally {
       orders.drainScope = undefined;
     }
-    if (result.deleted?.length) {
-      const decision = forced ? 'forceDrain by the operator' : 'onDrainTimeout: force';
-      for (const d of result.deleted) {
-        if (!deleted.some((x) => x.pod === d.pod)) deleted.push({ pod: d.pod, node, at: d.at, decision });
-      }
-      await reporter.report({ deleted: [...deleted] });
-    }
+    await noteDeleted(result.deleted);
     if (result.drained) return 'drained';
     if (result.timedOut && options.onDrainTimeout === 'force' && !deletePods) {
       deletePods = true;
@@ -83,4 +86,15 @@ export async function drain(
     if (decision.action === 'force') deletePods = forced = true;
     timeout = decision.timeoutSeconds ?? options.drainTimeoutSeconds;
   }
+}
+
+/** The pods a failed or cancelled drain had deleted (the activity's failure details say). */
+function deletedIn(err: unknown): DrainResult['deleted'] {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const details = (e as { details?: unknown }).details;
+    const first: unknown = Array.isArray(details) ? details[0] : undefined;
+    const pods = (first as { deleted?: unknown } | undefined)?.deleted;
+    if (Array.isArray(pods)) return pods as DrainResult['deleted'];
+  }
+  return undefined;
 }

@@ -15,7 +15,7 @@ import { failureType, rootCause } from '../cause.js';
 import { long, steps } from './activities.js';
 import { drain } from './drain.js';
 import { Orders } from './orders.js';
-import { putBackNode } from './put-back.js';
+import { afterPutBack, putBackNode } from './put-back.js';
 import { replace } from './replace.js';
 import { Reporter } from './report.js';
 import { surge } from './surge.js';
@@ -52,12 +52,11 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
     // Already there and Ready: nothing to replace. A cordon an earlier upgrade left is undone (restore
     // undoes only what an upgrade recorded on the node: an operator's cordon stays).
     if (sameVersion(read.state.kubeletVersion, toVersion) && read.state.ready) {
-      if (read.state.unschedulable) await putBackNode(cluster, snapshot);
+      const kept = read.state.unschedulable ? await putBackNode(cluster, snapshot) : undefined;
       await reporter.report({
         step: 'done',
         version: read.state.kubeletVersion,
-        cordoned: snapshot.unschedulable,
-        detail: 'already at the target version',
+        ...afterPutBack(snapshot, kept, 'already at the target version'),
       });
       return 'already-upgraded';
     }
@@ -96,12 +95,11 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
   try {
     await steps.cordonNode({ cluster, node, upgradeId });
     if ((await drain(input, orders, reporter)) === 'skipped') {
-      await putBackNode(cluster, snapshot);
+      const kept = await putBackNode(cluster, snapshot);
       await reporter.report({
         step: 'skipped',
-        cordoned: snapshot.unschedulable,
         blocked: [],
-        detail: `skipped by the operator: left at its old version${stays()}`,
+        ...afterPutBack(snapshot, kept, `skipped by the operator: left at its old version${stays()}`),
       });
       return 'skipped';
     }
@@ -125,6 +123,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
       return 'upgraded';
     }
     await steps.snapshotNode({ cluster, node }); // still there? (a node deleted meanwhile is not registered again)
+    if (orders.aborted) throw new Aborted(); // the abort came during that read
   } catch (err) {
     return await compensate(err, cluster, snapshot, orders, reporter, stays());
   }
@@ -144,18 +143,25 @@ async function replaced(
     await reporter.report({
       step: skipped ? 'skipped' : 'failed',
       cordoned: true,
+      leftCordoned: true,
       detail: `${skipped ? 'skipped by the operator' : 'aborted'} after its replacement failed; LEFT CORDONED (version unknown): ${result.reason}`,
     });
     return result.outcome;
   }
+  let kept: string | undefined;
   try {
-    await putBackNode(input.cluster, snapshot);
+    kept = await putBackNode(input.cluster, snapshot);
   } catch (err) {
     if (gone(err)) return await reportGone(reporter);
-    await reporter.report({ step: 'failed', cordoned: true, detail: `could not uncordon the node: ${rootCause(err)}` });
+    await reporter.report({
+      step: 'failed',
+      cordoned: true,
+      leftCordoned: true,
+      detail: `could not uncordon the node: ${rootCause(err)}`,
+    });
     throw err;
   }
-  await reporter.report({ step: 'done', cordoned: snapshot.unschedulable, version: result.version, detail: '' });
+  await reporter.report({ step: 'done', version: result.version, ...afterPutBack(snapshot, kept, '') });
   return 'upgraded';
 }
 
@@ -169,13 +175,15 @@ async function compensate(
   stays: string,
 ): Promise<NodeOutcome> {
   if (gone(err)) return await reportGone(reporter);
+  let kept: string | undefined;
   try {
-    await putBackNode(cluster, snapshot);
+    kept = await putBackNode(cluster, snapshot);
   } catch (restoreErr) {
     if (gone(restoreErr)) return await reportGone(reporter);
     await reporter.report({
       step: 'failed',
       cordoned: true,
+      leftCordoned: true,
       detail: `could not restore the node: ${rootCause(restoreErr)}`,
     });
     throw restoreErr;
@@ -184,17 +192,15 @@ async function compensate(
   if (err instanceof Aborted || orders.aborted || isCancellation(err)) {
     await reporter.report({
       step: 'restored',
-      cordoned: snapshot.unschedulable,
       blocked: [],
-      detail: `aborted: restored to its prior state${stays}`,
+      ...afterPutBack(snapshot, kept, `aborted: restored to its prior state${stays}`),
     });
     return 'aborted';
   }
   await reporter.report({
     step: 'failed',
-    cordoned: snapshot.unschedulable,
     blocked: [],
-    detail: rootCause(err), // the activity's own reason, not "Activity task failed"
+    ...afterPutBack(snapshot, kept, rootCause(err)), // the activity's own reason, not "Activity task failed"
   });
   throw err;
 }

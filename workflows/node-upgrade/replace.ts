@@ -17,7 +17,7 @@ import type { NodeUpgradeInput } from './types.js';
 export type Replaced = { outcome: 'replaced'; version: string } | { outcome: 'skipped' | 'aborted'; reason: string };
 
 export async function replace(
-  { cluster, node, toVersion, upgradeId, options }: NodeUpgradeInput,
+  { cluster, node, toVersion, upgradeId, upgradeRun, options }: NodeUpgradeInput,
   snapshot: NodeSnapshot,
   orders: Orders,
   reporter: Reporter,
@@ -28,7 +28,13 @@ export async function replace(
     let reason: string;
     try {
       const version = await CancellationScope.nonCancellable(async () => {
-        await activities.replaceNode({ cluster, snapshot, targetVersion: toVersion, upgradeId });
+        await activities.replaceNode({
+          cluster,
+          snapshot,
+          targetVersion: toVersion,
+          upgradeId,
+          ...(upgradeRun ? { upgradeRun } : {}),
+        });
         await reporter.report({ step: 'wait-ready' });
         const ready = await activities.waitNodeReady({
           cluster,

@@ -25,7 +25,7 @@ export class Reporter {
     setHandler(
       apiReach,
       (reach) => {
-        this.parent.signal(apiReach, reach).catch(() => undefined);
+        CancellationScope.nonCancellable(() => this.parent.signal(apiReach, reach)).catch(() => undefined);
       },
       { description: DESCRIPTIONS.apiReach },
     );

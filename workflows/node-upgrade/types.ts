@@ -8,6 +8,8 @@ export interface NodeUpgradeInput {
   toVersion: string;
   /** the parent's workflow id: names the upgrade on the node and receives progress */
   upgradeId: string;
+  /** the parent's first run id (its id and this name one upgrade, even when ids repeat) */
+  upgradeRun?: string;
   options: UpgradeOptions;
   /** replace by surge: a new node first, then drain and retire this one */
   surge?: boolean;

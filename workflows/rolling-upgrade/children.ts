@@ -20,11 +20,23 @@ export class NodeChildren {
     private readonly upgrade: Upgrade,
     private readonly cluster: string,
     private readonly options: UpgradeOptions,
+    /** the upgrade's first run id: with its workflow id, names this upgrade among all with that id */
+    private readonly upgradeRun: string,
   ) {}
 
-  /** Upgrades the nodes at once and waits for all; throws the first failure, or Aborted if any aborted. */
+  /**
+   * Upgrades the nodes at once and waits for all; throws the first failure, or Aborted if any aborted.
+   * A failure aborts the others (restored, not left waiting for an operator while the upgrade fails).
+   */
   async batch(nodes: string[]): Promise<void> {
-    const results = await Promise.allSettled(nodes.map((node) => this.run(node)));
+    const results = await Promise.allSettled(
+      nodes.map((node) =>
+        this.run(node).catch(async (err: unknown) => {
+          await this.abortAll();
+          throw err;
+        }),
+      ),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     if (results.some((r) => r.status === 'fulfilled' && r.value === 'aborted')) throw new Aborted();
@@ -56,6 +68,7 @@ export class NodeChildren {
             node,
             toVersion: this.upgrade.toVersion ?? '',
             upgradeId: this.upgrade.workflowId,
+            upgradeRun: this.upgradeRun,
             options: this.options,
             ...(surge ? { surge } : {}),
           },

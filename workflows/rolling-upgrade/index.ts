@@ -57,8 +57,10 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   }
   const { request, options } = checked;
   upgrade.showTo(display());
-  const children = new NodeChildren(upgrade, request.cluster, options);
+  const children = new NodeChildren(upgrade, request.cluster, options, workflowInfo().firstExecutionRunId);
   handleMessages(upgrade, children);
+  // A cancellation (Web UI, `temporal workflow cancel`) is an abort, wherever it finds the upgrade.
+  CancellationScope.current().cancelRequested.catch(() => upgrade.abort('the upgrade workflow was cancelled'));
 
   const record = new RecordWriter(request.cluster, id);
   const windows = parseWindows(options.windows);
@@ -113,12 +115,13 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     if (upgrade.isAbortRequested) throw new Aborted(); // an abort before the final record wins
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
-    // A cancellation (Web UI, `temporal workflow cancel`) is an abort; what follows must not be cancelled.
-    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
-    if (cancelled) upgrade.abort('the upgrade workflow was cancelled');
+    // This workflow cancelled, or one node's child (an abort of that node): the upgrade is aborted,
+    // and what follows must not be cancelled.
+    const cancelled = CancellationScope.current().consideredCancelled;
+    const aborted = err instanceof Aborted || cancelled || isCancellation(err) || upgrade.isAbortRequested;
     const ended = await CancellationScope.nonCancellable(async () => {
       await readVersions(upgrade, request.cluster);
-      if (err instanceof Aborted || cancelled) {
+      if (aborted) {
         upgrade.aborted();
         await record.aborted(upgrade.view());
         return upgrade.view();
@@ -160,11 +163,18 @@ async function checks(upgrade: Upgrade, request: UpgradeRequest, options: Upgrad
   return valid;
 }
 
-/** The versions every node runs at the end; a failed read is noted, not fatal. */
+/**
+ * The versions every node runs at the end (a node that joined after the last round shows as pending:
+ * the record then says the upgrade is partial); a failed read is noted, not fatal, and a cancellation
+ * is left to the caller (it has set the abort).
+ */
 async function readVersions(upgrade: Upgrade, cluster: string): Promise<void> {
   try {
-    upgrade.versionsSeen(await quick.nodeStates(cluster));
+    const states = await quick.nodeStates(cluster);
+    upgrade.joined(states);
+    upgrade.versionsSeen(states);
   } catch (err) {
+    if (isCancellation(err)) return;
     upgrade.error(`could not read the final node versions: ${(err as Error).message}`);
   }
 }

@@ -80,7 +80,7 @@ export class RecordWriter {
 function traces(status: UpgradeStatus): Patch {
   return {
     forced_deletions: status.forcedDeletions,
-    left_cordoned: status.nodes.filter((n) => n.cordoned).map((n) => n.replacedBy ?? n.name),
+    left_cordoned: status.nodes.filter((n) => n.leftCordoned).map((n) => n.replacedBy ?? n.name),
   };
 }
 

@@ -86,6 +86,7 @@ export class Upgrade {
   /** A health gate answered; returns whether it passed. */
   gated(result: GateResult): boolean {
     this.d.lastGate = result;
+    if (result.healthy) this.d.unreachable = undefined; // the gate read the API server
     this.changed();
     return result.healthy;
   }
