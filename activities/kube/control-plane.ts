@@ -51,7 +51,12 @@ async function readLease(
     );
   }
   if (answer.status !== 200) throw new Error(`get leases kube-system/${component}: HTTP ${answer.status}`);
-  const lease = (JSON.parse(answer.text) as { spec?: LeaseSpec }).spec ?? {};
+  let lease: LeaseSpec;
+  try {
+    lease = (JSON.parse(answer.text) as { spec?: LeaseSpec }).spec ?? {};
+  } catch {
+    throw new Error(`get leases kube-system/${component}: the answer is not a Lease`);
+  }
   const now = answer.serverTime ?? Date.now();
   return {
     problem: leaseProblem(component, lease, now),

@@ -1,7 +1,7 @@
 /**
- * A gate never outlives its timeout: against an API server and a probe that accept connections and
- * never answer (local servers), the gate returns at its deadline (a round gets at least 5 s), every
- * check saying it had no answer, and heartbeats all along.
+ * A gate never outlives its timeout: against an API server that accepts connections and never answers
+ * (a local server), the gate returns at its deadline (a round gets at least 5 s), every check saying it
+ * had no answer, and heartbeats all along. (Probes cut to the deadline: gate-probes.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
