@@ -15,6 +15,7 @@ import {
   CORDONED_BY,
   cordon,
   cordonRecord,
+  REPLACE_RUN,
   REPLACEMENT,
   restore,
   restorePatch,
@@ -175,6 +176,61 @@ describe('writes against the node as read', () => {
     const theirs = fakeKube([node({ unschedulable: true })]);
     assert.deepEqual(await cordon(theirs.kube, 'n1', 'up-1'), { cordoned: false });
     assert.equal(theirs.patches.length, 0, "the operator's cordon is left as it is");
+  });
+});
+
+describe('putting back a node whose state is unknown', () => {
+  // Upgrade up-1's replacement of n1 to v1.12.7 failed; up-2 took over the cordon, then aborted.
+  const run = { key: 'up-1/n1/v1.12.7', run: 'r1', activity: 'a', attempt: 1, host: 'w1', startedAt: '' };
+  const failed = { ...ours('up-2'), [REPLACEMENT]: run.key, [REPLACE_RUN]: JSON.stringify({ ...run, exit: '1' }) };
+  const keeps = async (n: V1Node, reason: RegExp) => {
+    const { kube, patches } = fakeKube([n]);
+    const r = await restore(kube, { name: 'n1' });
+    assert.equal(r.restored, false);
+    assert.deepEqual(r.undone, []);
+    assert.match(r.kept ?? '', reason);
+    assert.equal(patches.length, 0, 'nothing written: cordoned, the record (replacement, replace-run) kept');
+  };
+  it("keeps cordoned a node an earlier upgrade's replacement left below its version", async () => {
+    await keeps(
+      node({ unschedulable: true, annotations: failed }),
+      /^its replacement to v1.12.7 started \(up-1\/n1\/v1.12.7\) and it reports v1.11.9$/,
+    );
+  });
+  it('keeps cordoned a node at the target and Ready whose replacement command has no recorded end', async () => {
+    const running = { ...failed, [REPLACE_RUN]: JSON.stringify(run) };
+    await keeps(node({ unschedulable: true, version: 'v1.12.7', annotations: running }), /has no recorded end/);
+  });
+  it('keeps cordoned a node that is not Ready', async () => {
+    await keeps(node({ unschedulable: true, ready: false, annotations: ours() }), /^not Ready at v1.11.9$/);
+  });
+  it("keeps a node the caller's guard names, reading it in the step that would write it", async () => {
+    const { kube, patches } = fakeKube([node({ unschedulable: true, annotations: ours('other') })]);
+    const seen: string[] = [];
+    const guard = (n: V1Node) => (seen.push(n.metadata?.resourceVersion ?? ''), 'cordoned by another upgrade');
+    assert.deepEqual(await restore(kube, { name: 'n1' }, guard), {
+      restored: false,
+      undone: [],
+      kept: 'cordoned by another upgrade',
+    });
+    assert.deepEqual(seen, ['42']);
+    assert.equal(patches.length, 0);
+  });
+  it("puts back a node Ready at its replacement's version whose command ended, removing the run's record", async () => {
+    const { kube, patches } = fakeKube([node({ unschedulable: true, version: 'v1.12.7', annotations: failed })]);
+    assert.deepEqual(await restore(kube, { name: 'n1' }), { restored: true, undone: ['uncordoned'] });
+    assert.deepEqual(patches[0]?.body, {
+      metadata: {
+        resourceVersion: '42',
+        annotations: { [CORDONED_BY]: null, [CHANGES]: null, [REPLACEMENT]: null, [REPLACE_RUN]: null },
+      },
+      spec: { unschedulable: null },
+    });
+  });
+  it('has nothing to keep on a node without the record, whatever its state', async () => {
+    const { kube, patches } = fakeKube([node({ unschedulable: true, ready: false })]);
+    assert.deepEqual(await restore(kube, { name: 'n1' }), { restored: true, undone: [] });
+    assert.equal(patches.length, 0);
   });
 });
 
