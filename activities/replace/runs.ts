@@ -175,7 +175,7 @@ function unwritable(stateDir: string, run: ReplaceRun, what: 'record' | 'end', f
   return new Error(
     `cannot write the ${what} of replacement run ${run.run} (key ${run.key}, node ${nodeOf(run.key)}, ` +
       `host ${run.host}) to ${file}: ${cause}. Make the worker's --state-dir (${stateDir}) a folder it ` +
-      'can write, kept across restarts; a retry (Temporal\'s, or `kru retry-replace CLUSTER ' +
+      "can write, kept across restarts; a retry (Temporal's, or `kru retry-replace CLUSTER " +
       `${nodeOf(run.key)}\` once the node is parked) then records it`,
     { cause: err },
   );

@@ -15,8 +15,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig, type V1Node, Watch } from '@kubernetes/client-node';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ourAnnotations } from '../../activities/kube/nodes.js';
+import { recordedRun } from '../../activities/replace/record.js';
 import { TAIL_CHARS } from '../../activities/replace/redact.js';
 import {
   closeHarness,
@@ -71,6 +72,13 @@ function startWorker(catalogue: string, env: Record<string, string> = {}): Worke
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   return { child, output: () => output };
+}
+
+/** The idempotency key of `node` in this upgrade: its workflow id and first run id (unique per upgrade). */
+function upgradeKey(handle: WorkflowHandle, node: string): string {
+  const run = (handle as Partial<WorkflowHandleWithFirstExecutionRunId>).firstExecutionRunId;
+  assert.ok(run, 'the handle has no first run id');
+  return `${handle.workflowId}/${run}/${node}/v1.12.7`;
 }
 
 const running = (w: Worker) => w.child.exitCode === null && w.child.signalCode === null;
@@ -202,7 +210,7 @@ describe('the command provider', () => {
         const mine = runs.filter((r) => r.node === n.name);
         assert.equal(mine.length, 1, `${n.name} replaced ${mine.length} times: ${JSON.stringify(mine)}`);
         assert.ok(mine[0]?.end, `${n.name}'s command never ended`);
-        assert.equal(mine[0]?.key, `${handle.workflowId}/${n.name}/v1.12.7`);
+        assert.equal(mine[0]?.key, upgradeKey(handle, n.name));
         assert.equal(mine[0]?.from, 'v1.11.9');
         assert.equal(mine[0]?.role, n.role);
         assert.equal(n.kubeletVersion, 'v1.12.7', n.name);
@@ -227,6 +235,45 @@ describe('the command provider', () => {
       watch.stop();
       await stop(first);
       if (second) await stop(second);
+    }
+  });
+
+  it("records on the node the end of a command killed when the worker's shutdown grace runs out", async () => {
+    const log = join(dir, 'killed.log');
+    const catalogue = catalogueWith(
+      'killed',
+      `{ provider: command, command: "sh '${fixtures}/replace-provider.sh'", timeoutSeconds: 180, ` +
+        `env: { PROVIDER_LOG: '${log}', PROVIDER_SECONDS: 1, PROVIDER_FIRST_SECONDS: 120 } }`,
+    );
+    const worker = startWorker(catalogue, { K8S_RU_SHUTDOWN_GRACE: '2' });
+    let handle: WorkflowHandle | undefined;
+    try {
+      handle = await startUpgrade(h);
+      const s = await until(
+        handle,
+        'a replacement under way',
+        (x) => x.nodes.some((n) => n.step === 'replace'),
+        120_000,
+      );
+      const node = s.nodes.find((n) => n.step === 'replace')?.name ?? '';
+      for (let i = 0; !invocations(log).some((x) => x.node === node); i++) {
+        assert.ok(i < 300, `the command for ${node} never started; worker said:\n${worker.output()}`);
+        await sleep(100);
+      }
+      const exited = new Promise((resolve) => worker.child.once('exit', resolve));
+      worker.child.kill('SIGTERM');
+      await exited; // the grace over, the command's group ended, and then the worker
+      assert.equal(invocations(log).find((x) => x.node === node)?.end, undefined, 'the command was not killed');
+      const run = recordedRun(await kube().core.readNode({ name: node }));
+      assert.equal(run?.key, upgradeKey(handle, node));
+      // a successor on any machine, or recover, sees that it ended: not in doubt, not running
+      assert.equal(run?.exit, 'killed: the activity was cancelled (or the worker shut down)', JSON.stringify(run));
+      assert.ok(run?.endedAt, JSON.stringify(run));
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nthe worker said:\n${worker.output()}`, { cause: err });
+    } finally {
+      await handle?.terminate('test over').catch(() => undefined);
+      await stop(worker);
     }
   });
 
@@ -260,8 +307,8 @@ describe('the command provider', () => {
       assert.deepEqual(
         again.map((r) => [r.attempt, r.key]),
         [
-          ['1', `${handle.workflowId}/${node?.name}/v1.12.7`],
-          ['1', `${handle.workflowId}/${node?.name}/v1.12.7`],
+          ['1', upgradeKey(handle, node?.name ?? '')],
+          ['1', upgradeKey(handle, node?.name ?? '')],
         ],
       );
       for (const n of await nodes()) {

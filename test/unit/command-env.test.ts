@@ -53,6 +53,21 @@ describe('commandVariables', () => {
     assert.equal(vars.ATTEMPT, '3');
     assert.equal(vars.FROM_VERSION, 'v1.11.9');
     assert.equal(vars.NODE_ROLE, 'worker');
+    assert.equal(vars.UPGRADE_RUN_ID, '');
+  });
+
+  it("names the upgrade's run in the key, so that a later upgrade to the same version has another key", () => {
+    const first = idempotencyKey('upgrade-c1', 'minion-0', 'v1.12.7', 'run-1');
+    const again = idempotencyKey('upgrade-c1', 'minion-0', 'v1.12.7', 'run-2');
+    assert.equal(first, 'upgrade-c1/run-1/minion-0/v1.12.7');
+    assert.notEqual(first, again);
+    // the same upgrade (its first run id survives continue-as-new): the same key for every attempt
+    assert.equal(idempotencyKey('upgrade-c1', 'minion-0', 'v1.12.7', 'run-1'), first);
+    // no run given (an upgrade started before the workflow passed it): as before
+    assert.equal(idempotencyKey('upgrade-c1', 'minion-0', 'v1.12.7'), 'upgrade-c1/minion-0/v1.12.7');
+    const vars = commandVariables({ ...facts, upgradeRun: 'run-1', key: first });
+    assert.equal(vars.UPGRADE_RUN_ID, 'run-1');
+    assert.equal(vars.IDEMPOTENCY_KEY, first);
   });
 });
 
@@ -146,6 +161,20 @@ clusters:
       assert.throws(() => parse(`{ provider: command, command: 'true', ${field} }`), re);
     });
   }
+
+  it('takes a timeoutSeconds up to 3000 s, and refuses a longer one, saying why', () => {
+    const [c] = parse("{ provider: command, command: 'true', timeoutSeconds: 3000 }").clusters;
+    assert.ok(c?.replace.provider === 'command');
+    assert.equal(c.replace.timeoutSeconds, 3000);
+    const [d] = parse("{ provider: command, command: 'true' }").clusters;
+    assert.ok(d?.replace.provider === 'command');
+    assert.equal(d.replace.timeoutSeconds, 1800);
+    assert.throws(
+      () => parse("{ provider: command, command: 'true', timeoutSeconds: 3001 }"),
+      /cluster c1: .*"replace.timeoutSeconds" must be at most 3000 \(50 min\): the replacement activity has nodeReadyTimeoutSeconds \+ 3600 s/,
+    );
+    assert.throws(() => parse("{ provider: command, command: 'true', timeoutSeconds: -1 }"), /must be a number >= 0/);
+  });
 
   it('refuses env and passEnv on the kwok provider (it runs no command)', () => {
     assert.throws(() => parse('{ provider: kwok, env: { A: b } }'), /"env" is for the command provider only/);
