@@ -145,6 +145,11 @@ async function start(req: CommandRequest, s: Settling, node: V1Node, run: Replac
         // reaches the node while this worker runs (else the next attempt here, or `recover`, reads it)
         child.unref();
         child.once('exit', () => {
+          try {
+            files.recordExit(started, `unknown: its wrapper ended by signal ${child.signalCode ?? '?'}`);
+          } catch (e) {
+            console.warn(`${s.watcher.label}: ${(e as Error).message}`); // an event handler: never throws
+          }
           const end = { ...files.complete(started), endedAt: new Date().toISOString() };
           void recordEnd(req, s, recorded(), end);
         });

@@ -3,6 +3,7 @@
  * (test/fixtures/replace-provider.sh) logs every invocation and replaces the kwok node at the target
  * version. A worker stopped with SIGTERM and then SIGKILL in the middle of a command, and a new worker
  * started: every node is replaced exactly once, no two invocations overlap, the upgrade completes.
+ * A command killed when the worker's shutdown grace runs out has its end on the node's record.
  * And a command that fails after printing secrets: none of them, nor the worker's own, is in any
  * history event, and what history says of its output is capped.
  */
