@@ -1,7 +1,8 @@
 /**
  * The upgrade puts back only what it changed, on the real cluster: a taint, a label and an annotation
  * added to a node while it drains are still there after an abort and after the node was replaced
- * (kwok registers it again); a node the operator cordoned before the upgrade stays cordoned. And a way
+ * (kwok registers it again); a node the operator cordoned before the upgrade stays cordoned; a node an
+ * earlier upgrade's replacement left below its version stays cordoned, that record on it. And a way
  * back: `recover` refuses while the upgrade runs; after a terminate it restores the nodes the upgrade
  * left and makes the record startable, and a new upgrade completes; after a failed upgrade a new one
  * starts and skips the nodes already upgraded.
@@ -14,7 +15,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { V1Node } from '@kubernetes/client-node';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
-import { ourAnnotations } from '../../activities/kube/nodes.js';
+import { CHANGES, CORDONED_BY, ourAnnotations, REPLACEMENT } from '../../activities/kube/nodes.js';
 import { recoverCluster, recoveryReport } from '../../client/commands/recover.js';
 import { kubectl } from '../../localcluster/cluster.js';
 import { nodeNames } from '../../localcluster/nodes.js';
@@ -124,6 +125,37 @@ describe('restore puts back only what the upgrade changed', () => {
     assert.equal(final.phase, 'aborted');
     await assertTheirsKept(node);
     await putBack([]);
+  });
+
+  it("after an abort mid-drain of a node an earlier upgrade's replacement left below its version: it stays cordoned, that record kept", async () => {
+    // The earlier upgrade's replacement of each nginx node failed: cordoned, marked, still at v1.11.9.
+    const earlier = 'upgrade-earlier';
+    for (const n of await nginxNodes()) {
+      kubectl(cluster, ['cordon', n]);
+      const record = JSON.stringify({ cordoned: true, taints: [], labels: [] });
+      const key = `${earlier}/${n}/v1.12.7`;
+      kubectl(cluster, [
+        'annotate',
+        'node',
+        n,
+        `${CORDONED_BY}=${earlier}`,
+        `${CHANGES}=${record}`,
+        `${REPLACEMENT}=${key}`,
+      ]);
+    }
+    const { handle, node } = await drainHeld();
+    assert.equal((await read(node)).metadata?.annotations?.[CORDONED_BY], handle.workflowId, 'the cordon taken over');
+    await handle.signal('abort', { reason: 'e2e' });
+    const final = await resultWithin(handle);
+    assert.equal(final.phase, 'aborted');
+    const after = await read(node);
+    assert.equal(after.spec?.unschedulable, true, `${node} stays cordoned: its state is unknown`);
+    assert.equal(after.status?.nodeInfo?.kubeletVersion, 'v1.11.9');
+    assert.deepEqual(
+      [after.metadata?.annotations?.[REPLACEMENT], after.metadata?.annotations?.[CORDONED_BY]],
+      [`${earlier}/${node}/v1.12.7`, handle.workflowId],
+      "the earlier replacement's record and the cordon's are kept",
+    );
   });
 
   it("after completion: the replaced node keeps what was added mid-drain; the operator's cordon stays", async () => {
