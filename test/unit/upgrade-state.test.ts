@@ -204,5 +204,13 @@ describe('upgrade state', () => {
       u.view().forcedDeletions.map((x) => x.pod),
       ['default/x', 'default/y', 'default/z'],
     );
+    // A report overtaken by a newer one (signals may arrive out of order) still adds its deletions.
+    u.report({ name: 'a', seq: 3, step: 'replace' });
+    u.report({ name: 'a', seq: 2, step: 'drain', deleted: [d('default/x', 'a'), d('default/w', 'a')] });
+    assert.equal(u.node('a')?.step, 'replace');
+    assert.deepEqual(
+      u.node('a')?.deleted?.map((x) => x.pod),
+      ['default/x', 'default/w'],
+    );
   });
 });

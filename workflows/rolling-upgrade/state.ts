@@ -189,9 +189,13 @@ export class Upgrade {
   report(report: NodeReport): void {
     const node = this.node(report.name);
     if (!node) return;
-    if (report.seq !== undefined && node.seq !== undefined && report.seq <= node.seq) return;
-    Object.assign(node, report);
-    this.changed();
+    // Forced deletions only ever grow: a stale report still adds those it names.
+    const deleted = [...(node.deleted ?? [])];
+    for (const d of report.deleted ?? []) if (!deleted.some((x) => x.pod === d.pod)) deleted.push(d);
+    const stale = report.seq !== undefined && node.seq !== undefined && report.seq <= node.seq;
+    if (!stale) Object.assign(node, report);
+    if (deleted.length > 0) node.deleted = deleted;
+    if (!stale || report.deleted?.length) this.changed();
   }
 
   /** A child ended; its last report came with its outcome. */
