@@ -19,6 +19,7 @@ import { replaceWithCommand } from './replace/command.js';
 import { DEFAULT_STATE_DIR } from './record/store.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { recoverNodes } from './recover.js';
+import { localRunEnded } from './replace/local.js';
 import { validate } from './templates.js';
 import { Failure } from '../model/errors.js';
 
@@ -88,7 +89,9 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
 
     /** Restores the snapshot's schedulability, taints and labels (uncordon, or compensation). */
     async restoreNode(input: { cluster: string; snapshot: NodeSnapshot }): Promise<Restored> {
-      return await restore(kubeFor(input.cluster), input.snapshot);
+      return await restore(kubeFor(input.cluster), input.snapshot, undefined, (run) =>
+        localRunEnded(stateDir ?? DEFAULT_STATE_DIR, run),
+      );
     },
 
     async drainNode(input: { cluster: string } & DrainRequest) {
@@ -171,7 +174,9 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
 
     /** `recover`: puts back the nodes an ended upgrade left, and leaves the record startable. */
     recoverNodes: (request: Parameters<typeof recoverNodes>[1]) =>
-      recoverNodes({ catalogue, kube: kubeFor, records }, request, beat),
+      recoverNodes({ catalogue, kube: kubeFor, records }, request, beat, (run) =>
+        localRunEnded(stateDir ?? DEFAULT_STATE_DIR, run),
+      ),
 
     /** Updates the cluster's record (what `status` shows when no upgrade runs). */
     async recordStatus(input: {

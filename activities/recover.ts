@@ -14,12 +14,14 @@ import { recoveredRecord } from '../model/recovery.js';
 import type { ClusterRecord } from '../model/record.js';
 import { findCluster, findTemplate } from './catalogue/load.js';
 import type { ActivityDeps } from './deps.js';
-import { CORDONED_BY, listNodes, nodeState, ourAnnotations, restore } from './kube/nodes.js';
+import { CORDONED_BY, type LocalEnd, listNodes, nodeState, ourAnnotations, restore } from './kube/nodes.js';
 
 export async function recoverNodes(
   { catalogue, kube: kubeFor, records }: ActivityDeps,
   request: RecoverRequest,
   heartbeat: (step: string) => void,
+  /** what this machine's run files say of a replacement command with no recorded end */
+  localEnd?: LocalEnd,
 ): Promise<Recovery> {
   const cat = catalogue();
   const cluster = findCluster(cat, request.cluster);
@@ -48,7 +50,7 @@ export async function recoverNodes(
     if (ourAnnotations(node).length === 0) continue;
     heartbeat(`recovering node ${name}`);
     try {
-      const { kept, undone } = await restore(kube, { name }, notItsCordon);
+      const { kept, undone } = await restore(kube, { name }, notItsCordon, localEnd);
       if (kept) done.set(name, recovered(node, 'kept', kept));
       else done.set(name, recovered(node, 'restored', [...undone, "the upgrade's annotations removed"].join(', ')));
     } catch (err) {

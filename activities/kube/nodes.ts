@@ -94,17 +94,26 @@ export function recordedRun(node: V1Node | undefined): ReplaceRun | undefined {
   }
 }
 
+/** What this machine knows of a recorded run with no end (activities/replace/local.ts's localRunEnded). */
+export type LocalEnd = (run: NonNullable<ReturnType<typeof recordedRun>>) => 'running' | { exit: string } | 'unknown';
+
 /**
  * Why the node must stay as it is (cordoned, its record kept), or undefined when it may be put back:
  * its replacement command has no recorded end (it may still run), a replacement started on it has not
  * reached its version, or it is not Ready. Its state is unknown: nothing uncordons it, neither the
  * upgrade that finds it so (a later one, after an earlier one's replacement failed) nor `recover`.
  */
-export function keepReason(node: V1Node): string | undefined {
+export function keepReason(node: V1Node, localEnd?: LocalEnd): string | undefined {
   const state = nodeState(node);
   const run = recordedRun(node);
   if (run && run.exit === undefined) {
-    return `its replacement command (run ${run.run}, ${run.key}, host ${run.host}) has no recorded end: it may still run`;
+    // This machine may know better: the run's own files say how it ended (a lost attempt's command).
+    const local = localEnd?.(run);
+    const where = `run ${run.run}, ${run.key}, host ${run.host}`;
+    if (local === 'running') return `its replacement command (${where}) still runs on this machine`;
+    if (local === undefined || local === 'unknown') {
+      return `its replacement command (${where}) has no recorded end: it may still run (once it surely has ended: kubectl annotate node ${node.metadata?.name ?? ''} ${REPLACE_RUN}-)`;
+    }
   }
   const key = node.metadata?.annotations?.[REPLACEMENT];
   const version = key?.split('/').pop() ?? '';
@@ -254,11 +263,12 @@ export async function restore(
   kube: Kube,
   snapshot: Pick<NodeSnapshot, 'name'>,
   guard?: (node: V1Node) => string | undefined,
+  localEnd?: LocalEnd,
 ): Promise<Restored> {
   return await update<Restored>(kube, snapshot.name, 'uncordon', (node) => {
     const r = restorePatch(node);
     if (!r) return { result: { restored: true, undone: [] } };
-    const kept = guard?.(node) ?? keepReason(node);
+    const kept = guard?.(node) ?? keepReason(node, localEnd);
     if (kept) return { result: { restored: false, undone: [], kept } };
     return { patch: r.patch, result: { restored: true, undone: r.undone } };
   });

@@ -28,10 +28,19 @@ describe('recover', () => {
     const marked = { ...ours(), [REPLACEMENT]: run.key };
     assert.match(
       keepReason(node({ version: 'v1.12.7', annotations: { ...marked, [REPLACE_RUN]: JSON.stringify(run) } })) ?? '',
-      /^its replacement command \(run r1, up-1\/n1\/v1.12.7, host w1\) has no recorded end: it may still run$/,
+      /^its replacement command \(run r1, up-1\/n1\/v1.12.7, host w1\) has no recorded end: it may still run \(once it surely has ended: kubectl annotate node n1 k8s-rolling-upgrade\/replace-run-\)$/,
     );
     const ended = JSON.stringify({ ...run, exit: '0', endedAt: '' });
     assert.equal(keepReason(node({ version: 'v1.12.7', annotations: { ...marked, [REPLACE_RUN]: ended } })), undefined);
+    // What this machine's run files say of a run with no recorded end decides, when they know.
+    const unended = node({ version: 'v1.12.7', annotations: { ...marked, [REPLACE_RUN]: JSON.stringify(run) } });
+    assert.equal(
+      keepReason(unended, () => ({ exit: '0' })),
+      undefined,
+      'ended here: the node may be put back',
+    );
+    assert.match(keepReason(unended, () => 'running') ?? '', /still runs on this machine$/);
+    assert.match(keepReason(unended, () => 'unknown') ?? '', /has no recorded end: it may still run/);
   });
 
   const record: ClusterRecord = {
