@@ -73,6 +73,15 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
     try {
       await surge(input, snapshot, reporter, (name) => (surged = name));
     } catch (err) {
+      // Aborted or cancelled while the new node registers: the old one was not touched yet.
+      if (orders.aborted || isCancellation(err)) {
+        await reporter.report({
+          step: 'restored',
+          cordoned: snapshot.unschedulable,
+          detail: `aborted during the surge${stays()}`,
+        });
+        return 'aborted';
+      }
       await reporter.report({
         step: 'failed',
         cordoned: snapshot.unschedulable,
