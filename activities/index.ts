@@ -106,7 +106,8 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
           deleted,
         });
       } catch (err) {
-        throw withDeleted(err, deleted, ctx.cancellationSignal.aborted);
+        // Ended by the workflow (an abort), not by a worker shutdown or a lost attempt (those retry).
+        throw withDeleted(err, deleted, ctx.cancellationDetails?.cancelRequested === true);
       }
     },
 

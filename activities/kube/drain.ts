@@ -136,8 +136,10 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
   const requested = new Set<string>(); // uids already evicted or deleted
   const forcedNow = new Set<string>(); // uids of terminating pods a forced drain removed at once
   const deleted: Deleted = hooks.deleted ?? [];
+  let progress: { podsLeft: number; blocked: BlockedPod[] } = { podsLeft: 0, blocked: [] };
   const wasDeleted = (pod: V1Pod) => {
     if (!deleted.some((d) => d.pod === ref(pod))) deleted.push({ pod: ref(pod), at: new Date().toISOString() });
+    hooks.heartbeat({ ...progress, deleted }); // at once: a retried attempt must know, the pod is gone
   };
   for (;;) {
     const plan = planDrain(await podsOn(kube, req.node), {
@@ -183,6 +185,7 @@ export async function drainNode(kube: Kube, req: DrainRequest, hooks: DrainHooks
       blocked.push({ pod: ref(pod), reason: 'terminating', message: 'waiting for graceful termination' });
     }
     const podsLeft = plan.evict.length + plan.wait.length + plan.refused.length;
+    progress = { podsLeft, blocked };
     hooks.heartbeat({ podsLeft, blocked, deleted });
     const result: DrainResult = {
       node: req.node,

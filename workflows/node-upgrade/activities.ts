@@ -5,10 +5,10 @@ import { Failure } from '../../model/errors.js';
 
 // Reading, cordoning and restoring a node are single quick API calls: as local activities they run in
 // the worker within the workflow task, without a round trip to the server each.
-/** Snapshot and cordon. */
+/** Snapshot and cordon; retried across an API outage of up to about half an hour, like the long steps. */
 export const steps = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 60 },
 });
 
 /** Putting a node back is retried until it works (an API outage must not leave it cordoned). */

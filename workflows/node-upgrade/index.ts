@@ -6,9 +6,10 @@
  * upgrade) is an abort. A node whose replacement failed is never uncordoned (./replace.ts); a node
  * deleted while it waits or is drained (an autoscaler) is reported gone, not failed.
  */
-import { isCancellation, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { Failure } from '../../model/errors.js';
 import type { NodeSnapshot } from '../../model/kube.js';
+import { surgeSnapshot } from '../../model/surge.js';
 import { sameVersion } from '../../model/versions.js';
 import { Aborted } from '../aborted.js';
 import { failureType, rootCause } from '../cause.js';
@@ -73,15 +74,9 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
     try {
       await surge(input, snapshot, reporter, (name) => (surged = name));
     } catch (err) {
-      // Aborted or cancelled while the new node registers: the old one was not touched yet.
-      if (orders.aborted || isCancellation(err)) {
-        await reporter.report({
-          step: 'restored',
-          cordoned: snapshot.unschedulable,
-          detail: `aborted during the surge${stays()}`,
-        });
-        return 'aborted';
-      }
+      // Aborted or cancelled while the new node registers: the old one was not touched yet, and the
+      // new one (registered cordoned, no pods yet) is removed again, whether or not it got that far.
+      if (orders.aborted || isCancellation(err)) return await undoSurge(input, snapshot, reporter);
       await reporter.report({
         step: 'failed',
         cordoned: snapshot.unschedulable,
@@ -212,4 +207,27 @@ async function compensate(
     ...afterPutBack(snapshot, kept, rootCause(err)), // the activity's own reason, not "Activity task failed"
   });
   throw err;
+}
+
+/** An abort during the surge: the new node goes (it holds no pods), the old one stays as it was. */
+async function undoSurge(input: NodeUpgradeInput, snapshot: NodeSnapshot, reporter: Reporter): Promise<NodeOutcome> {
+  const fresh = surgeSnapshot(snapshot, input.toVersion).name;
+  try {
+    await CancellationScope.nonCancellable(() =>
+      long(input.options.nodeReadyTimeoutSeconds).retireNode({ cluster: input.cluster, node: fresh }),
+    );
+  } catch (err) {
+    await reporter.report({
+      step: 'restored',
+      cordoned: snapshot.unschedulable,
+      detail: `aborted during the surge; could not remove the new node ${fresh}: ${rootCause(err)}`,
+    });
+    return 'aborted';
+  }
+  await reporter.report({
+    step: 'restored',
+    cordoned: snapshot.unschedulable,
+    detail: `aborted during the surge: the new node ${fresh} removed`,
+  });
+  return 'aborted';
 }

@@ -2,8 +2,8 @@
  * The upgrade's `nodeUpgrade` children: one per node (id `<upgrade id>/<node>`), started a batch at a
  * time, told the operator's decisions and aborts while they run.
  */
-import { getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
-import type { DrainDecision } from '../../model/status.js';
+import { CancellationScope, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
+import { type DrainDecision, FINISHED } from '../../model/status.js';
 import type { UpgradeOptions } from '../../model/upgrade.js';
 import { Aborted } from '../aborted.js';
 import { abortNode, drainDecision } from '../control.js';
@@ -74,7 +74,10 @@ export class NodeChildren {
           },
         ],
       });
-      if (this.upgrade.isAbortRequested) await child.signal(abortNode); // the abort came while it started
+      if (this.upgrade.isAbortRequested) {
+        // the abort (or a cancellation) came while it started: told even from a cancelled scope
+        await CancellationScope.nonCancellable(() => child.signal(abortNode)).catch(() => undefined);
+      }
       const result = await child.result();
       if (typeof result?.outcome !== 'string') {
         // A child of another build: its outcome unknown, the node must not count as upgraded.
@@ -82,6 +85,11 @@ export class NodeChildren {
       }
       this.upgrade.nodeDone(result.report);
       return result.outcome;
+    } catch (err) {
+      // Ended without its last word (terminated, or a failure before its report): still cordoned, say so.
+      const n = this.upgrade.node(node);
+      if (n?.cordoned && !FINISHED.includes(n.step)) this.upgrade.report({ name: node, leftCordoned: true });
+      throw err;
     } finally {
       this.running.splice(this.running.indexOf(node), 1);
     }
@@ -89,7 +97,7 @@ export class NodeChildren {
 
   private async tell(node: string, send: (h: ChildHandle) => Promise<void>): Promise<void> {
     try {
-      await send(getExternalWorkflowHandle(this.id(node)));
+      await CancellationScope.nonCancellable(() => send(getExternalWorkflowHandle(this.id(node))));
     } catch {
       // the child already finished: nothing to tell it
     }

@@ -112,7 +112,8 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     upgrade.finalGate();
     await gate('the last node');
     await readVersions(upgrade, request.cluster);
-    if (upgrade.isAbortRequested) throw new Aborted(); // an abort before the final record wins
+    // an abort (or a cancellation) before the final record wins
+    if (upgrade.isAbortRequested || CancellationScope.current().consideredCancelled) throw new Aborted();
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
     // This workflow cancelled, or one node's child (an abort of that node): the upgrade is aborted,
