@@ -18,7 +18,7 @@ export function clusterShow(
     [
       'status_reason',
       running
-        ? [unreachableText({ ...upgrade, valid: undefined }), upgrade.pausedReason].filter(Boolean).join('; ') ||
+        ? [unreachableText(upgrade), upgrade.pausedReason].filter(Boolean).join('; ') ||
           `${upgrade.phase}: ${upgrade.done}/${upgrade.nodes.length} nodes done`
         : record.status_reason,
     ],

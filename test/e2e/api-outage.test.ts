@@ -198,7 +198,7 @@ describe('control-plane supervision', () => {
           sample.unreachable?.message ?? '',
           new RegExp(`cannot reach the API server of cluster ${CLUSTER}`),
         );
-        const shown = unreachableText({ ...sample, valid: undefined }) ?? '';
+        const shown = unreachableText(sample) ?? '';
         assert.match(
           shown,
           new RegExp(`^API server of ${CLUSTER} unreachable since \\d\\d:\\d\\d:\\d\\d UTC, attempt \\d+: `),

@@ -10,14 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { nodeNames } from '../../localcluster/nodes.js';
 import type { UpgradeStatus } from '../../model/status.js';
-import { forgetClients, testDeps } from '../support/temporal.js';
+import { forgetClients } from '../support/temporal.js';
 import {
   closeHarness,
   cluster,
-  CLUSTER,
   freshCluster,
   harness,
   type Harness,
@@ -25,6 +23,7 @@ import {
   resultWithin,
   startUpgrade,
   until,
+  clusterRecord,
 } from './support.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,10 +67,6 @@ beforeEach(async () => {
   await freshCluster();
 });
 
-const record = () => {
-  const cat = loadCatalogue();
-  return testDeps.records.read(cat, findCluster(cat, CLUSTER));
-};
 const failing = (node: string) => writeFileSync(failFile, node);
 const parked = (node: string) => (s: UpgradeStatus) =>
   s.nodes.some((n) => n.name === node && n.step === 'replace-failed');
@@ -101,7 +96,7 @@ describe('a failed replacement', () => {
     for (const x of await nodes()) {
       assert.deepEqual([x.name, x.kubeletVersion, x.unschedulable], [x.name, 'v1.12.7', false]);
     }
-    assert.equal(record().status, 'UPDATE_COMPLETE');
+    assert.equal(clusterRecord().status, 'UPDATE_COMPLETE');
   });
 
   it('skipNode goes on without the node and leaves it cordoned, named in the status and the record', async () => {
@@ -116,7 +111,7 @@ describe('a failed replacement', () => {
     assert.deepEqual([n?.step, n?.cordoned], ['skipped', true]);
     assert.match(n?.detail ?? '', /LEFT CORDONED/);
     assert.equal(await cordoned(node), true, 'still cordoned in the cluster');
-    const r = record();
+    const r = clusterRecord();
     assert.deepEqual(r.left_cordoned, [node]);
     assert.match(r.status_reason, new RegExp(`${node}=\\S+ \\(CORDONED\\)`));
     assert.equal(r.template, 'kubernetes-v1.11.9-prod-20190402', 'a node not upgraded keeps the old template');
@@ -135,7 +130,7 @@ describe('a failed replacement', () => {
       [node],
     );
     assert.equal(await cordoned(node), true);
-    const r = record();
+    const r = clusterRecord();
     assert.equal(r.status, 'UPDATE_ABORTED');
     assert.deepEqual(r.left_cordoned, [node]);
   });

@@ -14,14 +14,13 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { V1Node } from '@kubernetes/client-node';
-import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { CHANGES, CORDONED_BY, ourAnnotations, REPLACEMENT } from '../../activities/kube/nodes.js';
 import { recoverCluster, recoveryReport } from '../../client/commands/recover.js';
 import { kubectl } from '../../localcluster/cluster.js';
 import { nodeNames } from '../../localcluster/nodes.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { roleWithout, serviceAccountKubeconfig } from '../support/serviceaccount.js';
-import { forgetClients, testDeps } from '../support/temporal.js';
+import { forgetClients } from '../support/temporal.js';
 import {
   closeHarness,
   cluster,
@@ -36,6 +35,7 @@ import {
   setBudget,
   startUpgrade,
   until,
+  clusterRecord,
 } from './support.js';
 
 const fixture = process.env.K8S_RU_CATALOGUE ?? '';
@@ -53,10 +53,6 @@ beforeEach(async () => {
   await freshCluster();
 });
 
-const record = () => {
-  const cat = loadCatalogue();
-  return testDeps.records.read(cat, findCluster(cat, CLUSTER));
-};
 const { masters, workers } = nodeNames(cluster.layout);
 const TAINT = { key: 'example.com/maintenance', value: 'disk', effect: 'PreferNoSchedule' };
 
@@ -189,7 +185,7 @@ describe('recover', () => {
       new RegExp(`an upgrade of cluster ${CLUSTER} is running \\(workflow ${handle.workflowId}\\)`),
     );
     await handle.terminate('e2e: the upgrade is lost');
-    assert.equal(record().status, 'UPDATE_IN_PROGRESS', 'a terminated upgrade leaves its record unfinished');
+    assert.equal(clusterRecord().status, 'UPDATE_IN_PROGRESS', 'a terminated upgrade leaves its record unfinished');
     assert.deepEqual(
       ourAnnotations(await read(node)).sort(),
       ['k8s-rolling-upgrade/changes', 'k8s-rolling-upgrade/cordoned-by'],
@@ -206,7 +202,7 @@ describe('recover', () => {
     for (const n of r.nodes) assert.equal(n.version, versions[n.name], `${n.name}'s version as reported`);
     const report = recoveryReport(r);
     for (const n of r.nodes) assert.match(report, new RegExp(`${n.name} .*${n.version}`));
-    const recovered = record();
+    const recovered = clusterRecord();
     assert.equal(recovered.status, 'UPDATE_FAILED');
     assert.equal(recovered.template, 'kubernetes-v1.11.9-prod-20190402', 'some nodes still run v1.11.9');
     assert.match(
@@ -222,7 +218,7 @@ describe('recover', () => {
       again.nodes.filter((n) => n.action !== 'untouched'),
       [],
     );
-    assert.equal(record().status_reason, recovered.status_reason);
+    assert.equal(clusterRecord().status_reason, recovered.status_reason);
 
     setBudget(1);
     const next = await startUpgrade(h);
@@ -231,7 +227,7 @@ describe('recover', () => {
     for (const m of masters) assert.ok(skippedAsDone(final, m), `${m} is skipped: ${JSON.stringify(final.nodes)}`);
     for (const n of await nodes()) assert.equal(n.kubeletVersion, 'v1.12.7', n.name);
     await putBack([cordonedBefore]);
-    assert.equal(record().status, 'UPDATE_COMPLETE');
+    assert.equal(clusterRecord().status, 'UPDATE_COMPLETE');
   });
 
   it('after a failed upgrade, a new one starts and skips the nodes already upgraded', async () => {
@@ -257,7 +253,7 @@ describe('recover', () => {
     await assert.rejects(resultWithin(failed), (err: Error) =>
       /forbidden: cannot create pods\/eviction/.test(String((err.cause as Error | undefined)?.message)),
     );
-    assert.equal(record().status, 'UPDATE_FAILED');
+    assert.equal(clusterRecord().status, 'UPDATE_FAILED');
     const uids = new Map((await kube().core.listNode()).items.map((n) => [n.metadata?.name, n.metadata?.uid]));
     const upgraded = (await nodes()).filter((n) => n.kubeletVersion === 'v1.12.7').map((n) => n.name);
     for (const m of masters) assert.ok(upgraded.includes(m), `${m} was upgraded before the failure`);
@@ -274,6 +270,6 @@ describe('recover', () => {
     }
     for (const n of await nodes()) assert.equal(n.kubeletVersion, 'v1.12.7', n.name);
     await putBack([]);
-    assert.equal(record().status, 'UPDATE_COMPLETE');
+    assert.equal(clusterRecord().status, 'UPDATE_COMPLETE');
   });
 });

@@ -13,6 +13,8 @@ import type { NodeState } from '../../model/kube.js';
 import type { UpgradeRequest } from '../../model/upgrade.js';
 import { clusterOptions, kubeconfigPath, kubectl, seed } from '../../localcluster/cluster.js';
 import { forgetClients, type Harness, testDeps, uniqueQueue } from '../support/temporal.js';
+import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
+import type { ClusterRecord } from '../../model/record.js';
 
 // The worker harness and status waits live in test/support/temporal.ts; e2e tests get them from here too.
 export { closeHarness, type Harness, harness, resultWithin, until } from '../support/temporal.js';
@@ -31,6 +33,12 @@ export async function freshCluster(): Promise<void> {
   process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-e2e-state-'));
   forgetClients();
   await seed(cluster);
+}
+
+/** The test cluster's record as the worker keeps it (this test's state directory). */
+export function clusterRecord(): ClusterRecord {
+  const cat = loadCatalogue();
+  return testDeps.records.read(cat, findCluster(cat, CLUSTER));
 }
 
 export function kube(): Kube {

@@ -7,12 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import { testDeps } from '../support/temporal.js';
-import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { watchAvailability } from '../../localcluster/availability.js';
 import {
   closeHarness,
-  CLUSTER,
   freshCluster,
   harness,
   type Harness,
@@ -25,6 +22,7 @@ import {
   startUpgrade,
   TARGET,
   until,
+  clusterRecord,
 } from './support.js';
 
 let h: Harness;
@@ -33,11 +31,6 @@ before(async () => {
 });
 after(async () => await closeHarness(h));
 beforeEach(async () => await freshCluster());
-
-const record = () => {
-  const cat = loadCatalogue();
-  return testDeps.records.read(cat, findCluster(cat, CLUSTER));
-};
 
 describe('rolling upgrade end to end', () => {
   it('upgrades every node, control plane first, without a single interruption', async () => {
@@ -68,7 +61,7 @@ describe('rolling upgrade end to end', () => {
       children.slice(0, 3).every((id) => id.includes('-master-')),
       `control plane first: ${children.join(', ')}`,
     );
-    const r = record();
+    const r = clusterRecord();
     assert.equal(r.status, 'UPDATE_COMPLETE');
     assert.equal(r.template, TARGET);
     assert.equal(r.coe_version, 'v1.12.7');
@@ -121,7 +114,7 @@ describe('rolling upgrade end to end', () => {
       'no node left cordoned',
     );
     assert.equal(live.find((n) => n.name === node)?.kubeletVersion, 'v1.11.9');
-    const r = record();
+    const r = clusterRecord();
     assert.equal(r.status, 'UPDATE_ABORTED');
     for (const n of live)
       assert.ok(r.status_reason.includes(`${n.name}=${n.kubeletVersion}`), `${n.name} in ${r.status_reason}`);

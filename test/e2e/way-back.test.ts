@@ -9,11 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { kubectl } from '../../localcluster/cluster.js';
 import { nodeManifest, nodeNames } from '../../localcluster/nodes.js';
 import type { UpgradeStatus } from '../../model/status.js';
-import { testDeps } from '../support/temporal.js';
 import {
   closeHarness,
   cluster,
@@ -26,6 +24,7 @@ import {
   setBudget,
   startUpgrade,
   until,
+  clusterRecord,
 } from './support.js';
 
 let h: Harness;
@@ -35,10 +34,6 @@ before(async () => {
 after(async () => await closeHarness(h));
 beforeEach(async () => await freshCluster());
 
-const record = () => {
-  const cat = loadCatalogue();
-  return testDeps.records.read(cat, findCluster(cat, CLUSTER));
-};
 const { workers } = nodeNames(cluster.layout);
 const JOINER = `${CLUSTER}-zcuuaiib6nqt-minion-9`;
 
@@ -65,7 +60,7 @@ describe('a way back from everything', () => {
     assert.equal(s.phase, 'aborted');
     assert.equal(s.clusterStatus, 'UPDATE_ABORTED');
     assert.equal(s.nodes.find((n) => n.name === node)?.step, 'restored');
-    assert.equal(record().status, 'UPDATE_ABORTED');
+    assert.equal(clusterRecord().status, 'UPDATE_ABORTED');
     await nothingCordoned();
   });
 
@@ -77,7 +72,7 @@ describe('a way back from everything', () => {
     const final = await resultWithin(handle, 30_000);
     assert.ok(Date.now() - asked < 20_000, `aborted within ${Date.now() - asked} ms, not after the 900 s soak`);
     assert.equal(final.phase, 'aborted');
-    assert.equal(record().status, 'UPDATE_ABORTED');
+    assert.equal(clusterRecord().status, 'UPDATE_ABORTED');
     await nothingCordoned();
   });
 
@@ -106,7 +101,7 @@ describe('a way back from everything', () => {
       const final = await resultWithin(handle, 30_000);
       assert.ok(Date.now() - asked < 20_000, `aborted within ${Date.now() - asked} ms, not after the 900 s gate`);
       assert.equal(final.phase, 'aborted');
-      assert.equal(record().status, 'UPDATE_ABORTED');
+      assert.equal(clusterRecord().status, 'UPDATE_ABORTED');
       await nothingCordoned();
     });
   });
@@ -139,7 +134,7 @@ describe('nodes that come and go', () => {
       false,
       'the deleted node was not registered again',
     );
-    const r = record();
+    const r = clusterRecord();
     assert.equal(r.status, 'UPDATE_COMPLETE');
     assert.equal(r.coe_version, 'v1.12.7', `a gone node does not make the upgrade partial: ${r.status_reason}`);
     await nothingCordoned();

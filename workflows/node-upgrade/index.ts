@@ -33,7 +33,7 @@ export async function nodeUpgrade(input: NodeUpgradeInput): Promise<NodeResult> 
 
 const gone = (err: unknown) => failureType(err) === Failure.NodeNotFound;
 
-async function reportGone(reporter: Reporter): Promise<NodeOutcome> {
+async function reportGone(reporter: Reporter): Promise<'gone'> {
   await reporter.report({
     step: 'gone',
     cordoned: false,
@@ -152,21 +152,35 @@ async function replaced(
     });
     return result.outcome;
   }
-  let kept: string | undefined;
+  const back = await putBackOrSay(input.cluster, snapshot, reporter, 'could not uncordon the node');
+  if (back === 'gone') return 'gone';
+  await reporter.report({ step: 'done', version: result.version, ...afterPutBack(snapshot, back.kept, '') });
+  return 'upgraded';
+}
+
+/**
+ * Puts the node back; returns 'gone' (reported) when it no longer exists. When it cannot be put back
+ * the node is reported failed and left cordoned (`failing` says what could not be done) and the error
+ * goes on.
+ */
+async function putBackOrSay(
+  cluster: string,
+  snapshot: NodeSnapshot,
+  reporter: Reporter,
+  failing: string,
+): Promise<{ kept?: string } | 'gone'> {
   try {
-    kept = await putBackNode(input.cluster, snapshot);
+    return { kept: await putBackNode(cluster, snapshot) };
   } catch (err) {
     if (gone(err)) return await reportGone(reporter);
     await reporter.report({
       step: 'failed',
       cordoned: true,
       leftCordoned: true,
-      detail: `could not uncordon the node: ${rootCause(err)}`,
+      detail: `${failing}: ${rootCause(err)}`,
     });
     throw err;
   }
-  await reporter.report({ step: 'done', version: result.version, ...afterPutBack(snapshot, kept, '') });
-  return 'upgraded';
 }
 
 /** Before replacement: put the node back as it was (saga), then say why. */
@@ -179,19 +193,9 @@ async function compensate(
   stays: string,
 ): Promise<NodeOutcome> {
   if (gone(err)) return await reportGone(reporter);
-  let kept: string | undefined;
-  try {
-    kept = await putBackNode(cluster, snapshot);
-  } catch (restoreErr) {
-    if (gone(restoreErr)) return await reportGone(reporter);
-    await reporter.report({
-      step: 'failed',
-      cordoned: true,
-      leftCordoned: true,
-      detail: `could not restore the node: ${rootCause(restoreErr)}`,
-    });
-    throw restoreErr;
-  }
+  const back = await putBackOrSay(cluster, snapshot, reporter, 'could not restore the node');
+  if (back === 'gone') return 'gone';
+  const { kept } = back;
   // An abort, or a cancellation of this workflow or the upgrade (which Orders turns into an abort).
   if (err instanceof Aborted || orders.aborted || isCancellation(err)) {
     await reporter.report({

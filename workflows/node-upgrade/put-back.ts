@@ -1,5 +1,6 @@
 /** Restoring a node to its snapshot (uncordon, or compensation): never interrupted by a cancellation. */
 import { CancellationScope } from '@temporalio/workflow';
+import type { Restored } from '../../activities/kube/nodes.js';
 import type { NodeSnapshot } from '../../model/kube.js';
 import type { NodeReport } from '../../model/status.js';
 import { putBack } from './activities.js';
@@ -9,9 +10,11 @@ import { putBack } from './activities.js';
  * so (a node whose replacement, by this or an earlier upgrade, has not been seen to succeed).
  */
 export async function putBackNode(cluster: string, snapshot: NodeSnapshot): Promise<string | undefined> {
-  const done: unknown = await CancellationScope.nonCancellable(() => putBack.restoreNode({ cluster, snapshot }));
-  const kept = (done as { kept?: unknown } | undefined)?.kept;
-  return typeof kept === 'string' && kept !== '' ? kept : undefined;
+  // undefined from a worker of an earlier build, whose restoreNode returned nothing
+  const done: Restored | undefined = await CancellationScope.nonCancellable(() =>
+    putBack.restoreNode({ cluster, snapshot }),
+  );
+  return done?.kept || undefined;
 }
 
 /** What a report says of a node after `putBackNode`: cordoned as before, or kept cordoned and why. */

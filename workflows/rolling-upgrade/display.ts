@@ -17,7 +17,7 @@ export function details(status: UpgradeStatus): string {
     `nodes done ${status.done} of ${status.nodes.length}`,
     '',
   ];
-  const unreachable = unreachableText({ ...status, valid: undefined });
+  const unreachable = unreachableText(status);
   if (unreachable) lines.push(`**${unreachable}**`, '');
   if (status.forcedDeletions.length > 0) {
     lines.push(`pods deleted by force: ${status.forcedDeletions.map((d) => `${d.pod} (${d.node})`).join(', ')}`, '');

@@ -4,7 +4,13 @@
  * Pure (unit-tested without Temporal); a listener is told after each transition.
  */
 import type { GateResult, NodeState } from '../../model/kube.js';
-import type { NodeProgress, NodeReport, Unreachable, UpgradeStatus } from '../../model/status.js';
+import {
+  type NodeProgress,
+  type NodeReport,
+  PARKED,
+  type Unreachable,
+  type UpgradeStatus,
+} from '../../model/status.js';
 import type { UpgradePlan, ValidatedUpgrade } from '../../model/upgrade.js';
 import { sameVersion } from '../../model/versions.js';
 import { failedChecks, statusOf } from './status.js';
@@ -277,7 +283,7 @@ export class Upgrade {
 
   /** Nodes waiting for the operator: a blocked drain or a failed replacement. */
   parked(): NodeProgress[] {
-    return this.d.nodes.filter((n) => n.step === 'blocked' || n.step === 'replace-failed');
+    return this.d.nodes.filter((n) => PARKED.includes(n.step));
   }
 
   /** Nodes of a role that no child has worked on yet, in plan order. */

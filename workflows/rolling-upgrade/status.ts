@@ -62,10 +62,10 @@ export function failedChecks(gate: GateResult | undefined): string {
 }
 
 /** "API server of c1 unreachable since 03:12:09 UTC, attempt 4: connect ECONNREFUSED …" */
-export function unreachableText(d: Pick<UpgradeData, 'unreachable' | 'valid' | 'cluster'>): string | undefined {
-  const u = d.unreachable;
+export function unreachableText(s: Pick<UpgradeStatus, 'unreachable' | 'cluster'>): string | undefined {
+  const u = s.unreachable;
   if (!u) return undefined;
-  return `API server of ${d.valid?.cluster ?? d.cluster} unreachable since ${u.since.slice(11, 19)} UTC, attempt ${u.attempt}: ${u.message}`;
+  return `API server of ${s.cluster} unreachable since ${u.since.slice(11, 19)} UTC, attempt ${u.attempt}: ${u.message}`;
 }
 
 function pausedReason(d: UpgradeData, parked: NodeProgress[]): string | undefined {
