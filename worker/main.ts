@@ -9,6 +9,7 @@ import { workerDeps } from '../activities/deps.js';
 import { DEFAULT_STATE_DIR } from '../activities/record/store.js';
 import { catalogueOption, connectionFlags, connectionOptions, taskQueueOption } from '../config/flags.js';
 import { connectWorker, temporalSettings } from '../config/temporal.js';
+import { healthPort, serveHealth } from './health.js';
 import { requireSearchAttributes } from './search-attributes.js';
 import { workerStats } from './stats.js';
 import { createWorker, quietRuntime } from './worker.js';
@@ -24,6 +25,7 @@ interface WorkerFlags {
   workflowBundle?: string;
   statsEvery?: string;
   shutdownGrace: string;
+  healthPort?: number;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
@@ -55,6 +57,11 @@ const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').descri
       .default(String(DEFAULT_SHUTDOWN_GRACE)),
   )
   .addOption(
+    new Option('--health-port <port>', 'serve /healthz (process up) and /readyz (polling) on this port')
+      .argParser(healthPort)
+      .env('K8S_RU_HEALTH_PORT'),
+  )
+  .addOption(
     new Option('--log-level <level>', "the SDK's log level")
       .argParser((value) => {
         const level = value.toUpperCase();
@@ -76,6 +83,8 @@ program.action(async (opts: WorkerFlags) => {
   if (opts.workflowBundle && !existsSync(opts.workflowBundle))
     throw new Error(`workflow bundle ${opts.workflowBundle} does not exist (make it with \`npm run bundle\`)`);
   quietRuntime(opts.logLevel);
+  const health = opts.healthPort === undefined ? undefined : await serveHealth(opts.healthPort);
+  if (health) console.log(`worker: health checks on port ${health.port} (/healthz, /readyz)`);
   const deps = workerDeps({ catalogue: opts.catalogue, stateDir: opts.stateDir });
   const settings = temporalSettings(connectionOptions(opts as unknown as Record<string, unknown>));
   const connection = await connectWorker(settings);
@@ -88,11 +97,13 @@ program.action(async (opts: WorkerFlags) => {
     deps,
     shutdownGraceSeconds: grace,
   });
+  health?.follow(worker);
   console.log(`worker: polling task queue ${worker.options.taskQueue} on ${settings.address} (${settings.namespace})`);
   const stats =
     every > 0 ? setInterval(() => console.log(`worker: ${workerStats(worker)}`), every * 1000).unref() : undefined;
   await worker.run();
   clearInterval(stats);
+  await health?.close();
   deps.close();
   await connection.close();
 });
