@@ -20,6 +20,7 @@ import { DEFAULT_STATE_DIR } from './record/store.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { recoverNodes } from './recover.js';
 import { localRunEnded } from './replace/local.js';
+import { countGateFailures } from './metrics.js';
 import { validate } from './templates.js';
 import { Failure } from '../model/errors.js';
 
@@ -56,12 +57,14 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
      * reach only the hosts the cluster's catalogue entry allows, as it stands now.
      */
     async healthGate(input: { cluster: string; timeoutSeconds: number } & GateRequest) {
-      return await gateUntilHealthy(kubeFor(input.cluster), input, input.timeoutSeconds * 1000, {
+      const result = await gateUntilHealthy(kubeFor(input.cluster), input, input.timeoutSeconds * 1000, {
         sleep,
         heartbeat: beat,
         signal: Context.current().cancellationSignal,
         probeHosts: () => findCluster(catalogue(), input.cluster).probeHosts ?? [],
       });
+      countGateFailures(input.cluster, result);
+      return result;
     },
 
     /** Every node with its version and state (for the status at the end). */

@@ -13,6 +13,7 @@ import type { BlockedPod, DrainResult } from '../../model/kube.js';
 import { apiMessage, call, classify, type Kube, statusCode } from './client.js';
 import { budgetName, budgetState, budgetsFor } from './budgets.js';
 import { type DrainOptions, planDrain } from './drain-plan.js';
+import { countRefusedEviction } from '../metrics.js';
 
 export interface DrainRequest extends DrainOptions {
   node: string;
@@ -115,6 +116,7 @@ async function remove(kube: Kube, pod: V1Pod, req: DrainRequest): Promise<Blocke
     if (code === 429 || (code === 500 && /disruption ?budget/i.test(apiMessage(err)))) {
       const covering = budgetsFor(pod, await sharedBudgets(kube));
       const budget = covering[0];
+      countRefusedEviction(kube.cluster, covering.map(budgetName).join(', ') || undefined);
       return {
         pod: ref(pod),
         reason: 'budget',

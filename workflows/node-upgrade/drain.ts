@@ -9,6 +9,7 @@ import type { DrainResult } from '../../model/kube.js';
 import type { ForcedDeletion } from '../../model/status.js';
 import { Aborted } from '../aborted.js';
 import { long } from './activities.js';
+import { observeDrain } from '../metrics.js';
 import type { Orders } from './orders.js';
 import type { Reporter } from './report.js';
 import type { NodeUpgradeInput } from './types.js';
@@ -23,6 +24,7 @@ export async function drain(
   let deletePods = false;
   let forced = false; // the operator chose forceDrain: unmanaged and emptyDir pods go too
   const deleted: ForcedDeletion[] = []; // every pod deleted rather than evicted, and why
+  const started = Date.now();
   const noteDeleted = async (pods: DrainResult['deleted']) => {
     if (!pods?.length) return;
     const decision = forced ? 'forceDrain by the operator' : 'onDrainTimeout: force';
@@ -64,7 +66,10 @@ export async function drain(
       orders.drainScope = undefined;
     }
     await noteDeleted(result.deleted);
-    if (result.drained) return 'drained';
+    if (result.drained) {
+      observeDrain(cluster, started);
+      return 'drained';
+    }
     if (result.timedOut && options.onDrainTimeout === 'force' && !deletePods) {
       deletePods = true;
       continue;

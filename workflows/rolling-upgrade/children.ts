@@ -2,11 +2,12 @@
  * The upgrade's `nodeUpgrade` children: one per node (id `<upgrade id>/<node>`), started a batch at a
  * time, told the operator's decisions and aborts while they run.
  */
-import { CancellationScope, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
+import { CancellationScope, getExternalWorkflowHandle, isCancellation, startChild } from '@temporalio/workflow';
 import { type DrainDecision, FINISHED } from '../../model/status.js';
 import type { UpgradeOptions } from '../../model/upgrade.js';
 import { Aborted } from '../aborted.js';
 import { abortNode, drainDecision } from '../control.js';
+import { observeNodeUpgrade } from '../metrics.js';
 import { nodeUpgrade, type NodeOutcome } from '../node-upgrade/index.js';
 import type { Upgrade } from './state.js';
 
@@ -58,7 +59,9 @@ export class NodeChildren {
 
   private async run(node: string): Promise<NodeOutcome> {
     this.running.push(node);
-    const surge = this.options.maxSurge > 0 && this.upgrade.node(node)?.role === 'worker';
+    const role = this.upgrade.node(node)?.role ?? 'worker';
+    const surge = this.options.maxSurge > 0 && role === 'worker';
+    const started = Date.now();
     try {
       const child = await startChild(nodeUpgrade, {
         workflowId: this.id(node),
@@ -84,11 +87,13 @@ export class NodeChildren {
         throw new Error(`the child of node ${node} returned a result this build cannot read`);
       }
       this.upgrade.nodeDone(result.report);
+      observeNodeUpgrade(this.cluster, role, result.outcome, started);
       return result.outcome;
     } catch (err) {
       // Ended without its last word (terminated, or a failure before its report): still cordoned, say so.
       const n = this.upgrade.node(node);
       if (n?.cordoned && !FINISHED.includes(n.step)) this.upgrade.report({ name: node, leftCordoned: true });
+      observeNodeUpgrade(this.cluster, role, isCancellation(err) ? 'aborted' : 'failed', started);
       throw err;
     } finally {
       this.running.splice(this.running.indexOf(node), 1);
