@@ -35,7 +35,6 @@ import { gateOrPause, preflightGate } from './gate.js';
 import { handleMessages } from './handlers.js';
 import { measured } from '../metrics.js';
 import { logged } from '../progress-log.js';
-import { Notifier } from '../notify/notifier.js';
 import { RecordWriter } from './record.js';
 import { safePoint } from './safe-point.js';
 import { type Carried, Upgrade } from './state.js';
@@ -59,8 +58,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     throw err;
   }
   const { request, options } = checked;
-  const notifier = new Notifier(() => upgrade.view(), request.cluster, workflowInfo().firstExecutionRunId);
-  upgrade.showTo(notifier.watching(logged(measured(display()))));
+  upgrade.showTo(logged(measured(display())));
   const children = new NodeChildren(upgrade, request.cluster, options, workflowInfo().firstExecutionRunId);
   handleMessages(upgrade, children);
   // A cancellation (Web UI, `temporal workflow cancel`) is an abort, wherever it finds the upgrade.
@@ -68,21 +66,19 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
 
   const record = new RecordWriter(request.cluster, id);
   const windows = parseWindows(options.windows);
-  const atSafePoint = () => safePoint(upgrade, windows, record, notifier);
-  const gate = (what: string, nodes: string[]) =>
-    gateOrPause(upgrade, request.cluster, options, what, atSafePoint, (r) => notifier.gateFailed(what, nodes, r));
+  const atSafePoint = () => safePoint(upgrade, windows, record);
+  const gate = (what: string) => gateOrPause(upgrade, request.cluster, options, what, atSafePoint);
 
   /** One batch: hand over to a new run if the history grew long, stop if asked, upgrade, gate. */
   const step = async (nodes: string[]) => {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents) {
       await condition(allHandlersFinished);
-      await notifier.flush();
       await continueAsNew<typeof rollingUpgrade>(input, upgrade.carry());
     }
     await atSafePoint();
     await children.batch(nodes);
-    await gate(nodes.length === 1 ? `node ${nodes[0]}` : `nodes ${nodes.join(', ')}`, nodes);
+    await gate(nodes.length === 1 ? `node ${nodes[0]}` : `nodes ${nodes.join(', ')}`);
   };
 
   let valid: ValidatedUpgrade;
@@ -116,7 +112,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       await pendingNodes();
     }
     upgrade.finalGate();
-    await gate('the last node', upgrade.upgraded().slice(-1));
+    await gate('the last node');
     await readVersions(upgrade, request.cluster);
     // an abort (or a cancellation) before the final record wins
     if (upgrade.isAbortRequested || CancellationScope.current().consideredCancelled) throw new Aborted();
