@@ -20,6 +20,7 @@ import { DEFAULT_STATE_DIR } from './record/store.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { recoverNodes } from './recover.js';
 import { localRunEnded } from './replace/local.js';
+import { notifyActivities } from './notify/index.js';
 import { countGateFailures } from './metrics.js';
 import { validate } from './templates.js';
 import { Failure } from '../model/errors.js';
@@ -29,6 +30,9 @@ const beat = (details: unknown) => Context.current().heartbeat(details);
 
 export function createActivities({ catalogue, kube: kubeFor, records, stateDir }: ActivityDeps) {
   return {
+    /** Webhooks and Node Events (./notify): best effort, they never fail an upgrade. */
+    ...notifyActivities(catalogue, kubeFor),
+
     /** Checks the requested template move against the catalogue and the cluster's record. */
     async validateUpgrade(request: UpgradeRequest): Promise<ValidatedUpgrade> {
       return validate(request, catalogue(), records);

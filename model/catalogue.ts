@@ -4,6 +4,7 @@
  * the file with it and resolves the kubeconfig paths.
  */
 import * as v from 'valibot';
+import { NotifySchema } from './notify.js';
 
 export const CLUSTER_STATUSES = [
   'CREATE_COMPLETE',
@@ -222,6 +223,8 @@ export const ClusterSchema = map(
     replace: needed(ReplaceSchema),
     /** hosts the gates' probes may reach (`probes` of the workflow input); none when absent */
     probeHosts: maybe(probeHosts),
+    /** webhooks told of the upgrade's turns (model/notify.ts); none when absent */
+    notify: NotifySchema,
   },
   'must be a map with "name", "uuid", "template", "kubeconfig" and "replace"',
 );

@@ -14,6 +14,8 @@ import { apiReach, type ApiReach } from '../workflows/control.js';
 
 /** The workflows that follow the API server's reach (the others have no handler for it). */
 const LISTENERS = new Set(['rollingUpgrade', 'nodeUpgrade']);
+/** Best-effort activities that succeed whether or not they reached the API server: they say nothing of it. */
+const SILENT = new Set(['nodeEvent', 'webhooks', 'sendWebhook']);
 
 function unreachable(err: unknown): err is ApplicationFailure {
   return err instanceof ApplicationFailure && err.type === Failure.ClusterUnreachable;
@@ -38,6 +40,7 @@ const told = new Set<string>();
 export const reachInterceptor: ActivityInterceptorsFactory = (ctx) => ({
   inbound: {
     async execute(input, next) {
+      if (SILENT.has(ctx.info.activityType)) return await next(input);
       const attempt = ctx.info.attempt;
       const id = ctx.info.workflowExecution?.workflowId ?? '';
       try {

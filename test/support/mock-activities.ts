@@ -62,6 +62,8 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
       : [];
 
   const activities: Partial<Activities> = {
+    webhooks: async () => [], // no notifications, no Node Events in a world without a cluster
+    nodeEvent: async ({ node }) => ({ event: node, count: 1 }),
     validateUpgrade: async (r) => ({
       cluster: r.cluster,
       clusterUuid: 'u',

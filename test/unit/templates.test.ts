@@ -151,6 +151,7 @@ describe('parseCatalogue', () => {
         env: {},
         passEnv: ['PATH', 'HOME', 'SSH_AUTH_SOCK'],
       },
+      notify: [],
     });
   });
 

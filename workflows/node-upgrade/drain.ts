@@ -8,6 +8,8 @@ import { CancellationScope } from '@temporalio/workflow';
 import type { DrainResult } from '../../model/kube.js';
 import type { ForcedDeletion } from '../../model/status.js';
 import { Aborted } from '../aborted.js';
+import type { NodeStory } from '../notify/node-events.js';
+import { drainBlocked } from '../notify/words.js';
 import { long } from './activities.js';
 import { observeDrain } from '../metrics.js';
 import type { Orders } from './orders.js';
@@ -19,6 +21,7 @@ export async function drain(
   { cluster, node, options }: NodeUpgradeInput,
   orders: Orders,
   reporter: Reporter,
+  story: NodeStory,
 ): Promise<'drained' | 'skipped'> {
   let timeout = options.drainTimeoutSeconds;
   let deletePods = false;
@@ -40,6 +43,10 @@ export async function drain(
       blocked: [],
       detail: deletePods ? 'deleting pods (forced)' : 'evicting pods',
     });
+    await story.tell(
+      'Draining',
+      deletePods ? 'draining: deleting its pods (forced)' : `draining: evicting its pods (timeout ${timeout} s)`,
+    );
     const deadline = Date.now() + timeout * 1000;
     let result: DrainResult;
     try {
@@ -76,15 +83,12 @@ export async function drain(
     }
     if (result.timedOut && options.onDrainTimeout === 'abort') throw new Aborted();
     orders.expectDecision();
-    await reporter.report({
-      step: 'blocked',
-      podsLeft: result.podsLeft,
-      blocked: result.blocked,
-      // Pods a drain must not evict (unmanaged, emptyDir) stop it at once, not at its timeout.
-      detail: result.timedOut
-        ? `drain blocked after ${timeout} s`
-        : `drain stopped at once: ${result.blocked.length} pod(s) it may not evict without the operator`,
-    });
+    // Pods a drain must not evict (unmanaged, emptyDir) stop it at once, not at its timeout.
+    const detail = result.timedOut
+      ? `drain blocked after ${timeout} s`
+      : `drain stopped at once: ${result.blocked.length} pod(s) it may not evict without the operator`;
+    await reporter.report({ step: 'blocked', podsLeft: result.podsLeft, blocked: result.blocked, detail });
+    await story.tell('DrainBlocked', drainBlocked(detail, result.podsLeft, result.blocked));
     const decision = await orders.decided();
     if (!decision) throw new Aborted();
     if (decision.action === 'skip') return 'skipped';

@@ -8,6 +8,7 @@
  */
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { Failure } from '../../model/errors.js';
+import { NodeStory } from '../notify/node-events.js';
 import type { NodeSnapshot } from '../../model/kube.js';
 import { surgeSnapshot } from '../../model/surge.js';
 import { sameVersion } from '../../model/versions.js';
@@ -46,10 +47,12 @@ async function reportGone(reporter: Reporter): Promise<'gone'> {
 async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Reporter): Promise<NodeOutcome> {
   const { cluster, node, toVersion, upgradeId } = input;
   if (orders.aborted) return 'aborted';
+  const story = new NodeStory(input); // the node's Events
   let snapshot: NodeSnapshot;
   try {
     const read = await steps.snapshotNode({ cluster, node });
     snapshot = read.snapshot;
+    story.fromVersion = read.state.kubeletVersion;
     // Already there and Ready: nothing to replace. A cordon an earlier upgrade left is undone (restore
     // undoes only what an upgrade recorded on the node: an operator's cordon stays).
     if (sameVersion(read.state.kubeletVersion, toVersion) && read.state.ready) {
@@ -71,6 +74,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
   let surged: string | undefined;
   const stays = () => (surged ? `; the new node ${surged} stays` : '');
   if (input.surge) {
+    await story.tell('Replacing', `registering a new node at ${toVersion} to take its place (maxSurge)`);
     try {
       await surge(input, snapshot, reporter, (name) => (surged = name));
     } catch (err) {
@@ -98,8 +102,10 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
   reporter.cordon();
   try {
     await steps.cordonNode({ cluster, node, upgradeId });
-    if ((await drain(input, orders, reporter)) === 'skipped') {
+    await story.tell('Cordoned', 'cordoned for the upgrade');
+    if ((await drain(input, orders, reporter, story)) === 'skipped') {
       const kept = await putBackNode(cluster, snapshot);
+      await story.restored(`skipped by the operator: left at its old version${stays()}`, kept);
       await reporter.report({
         step: 'skipped',
         blocked: [],
@@ -117,6 +123,7 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
         detail: `removing it: ${surged} took its place`,
       });
       await long(input.options.nodeReadyTimeoutSeconds).retireNode({ cluster, node });
+      await story.tell('Replaced', `replaced by ${surged}, Ready at ${toVersion}; this node is removed`);
       await reporter.report({
         step: 'done',
         cordoned: false,
@@ -129,9 +136,9 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
     await steps.snapshotNode({ cluster, node }); // still there? (a node deleted meanwhile is not registered again)
     if (orders.aborted) throw new Aborted(); // the abort came during that read
   } catch (err) {
-    return await compensate(err, cluster, snapshot, orders, reporter, stays());
+    return await compensate(err, cluster, snapshot, orders, reporter, stays(), story);
   }
-  return await replaced(input, snapshot, orders, reporter);
+  return await replaced(input, snapshot, orders, reporter, story);
 }
 
 /** Replacement, then uncordon; a failed replacement keeps the node cordoned whatever comes next. */
@@ -140,8 +147,9 @@ async function replaced(
   snapshot: NodeSnapshot,
   orders: Orders,
   reporter: Reporter,
+  story: NodeStory,
 ): Promise<NodeOutcome> {
-  const result = await replace(input, snapshot, orders, reporter);
+  const result = await replace(input, snapshot, orders, reporter, story);
   if (result.outcome !== 'replaced') {
     const skipped = result.outcome === 'skipped';
     await reporter.report({
@@ -154,6 +162,7 @@ async function replaced(
   }
   const back = await putBackOrSay(input.cluster, snapshot, reporter, 'could not uncordon the node');
   if (back === 'gone') return 'gone';
+  await story.putBack(snapshot.unschedulable, back.kept, `upgraded to ${result.version}`);
   await reporter.report({ step: 'done', version: result.version, ...afterPutBack(snapshot, back.kept, '') });
   return 'upgraded';
 }
@@ -191,13 +200,20 @@ async function compensate(
   orders: Orders,
   reporter: Reporter,
   stays: string,
+  story: NodeStory,
 ): Promise<NodeOutcome> {
   if (gone(err)) return await reportGone(reporter);
   const back = await putBackOrSay(cluster, snapshot, reporter, 'could not restore the node');
   if (back === 'gone') return 'gone';
   const { kept } = back;
   // An abort, or a cancellation of this workflow or the upgrade (which Orders turns into an abort).
-  if (err instanceof Aborted || orders.aborted || isCancellation(err)) {
+  const aborted = err instanceof Aborted || orders.aborted || isCancellation(err);
+  await story.restored(
+    aborted ? `aborted: restored to its prior state${stays}` : `failed: ${rootCause(err)}`,
+    kept,
+    !aborted,
+  );
+  if (aborted) {
     await reporter.report({
       step: 'restored',
       blocked: [],

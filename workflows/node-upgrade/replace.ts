@@ -8,6 +8,7 @@
 import { CancellationScope } from '@temporalio/workflow';
 import type { NodeSnapshot } from '../../model/kube.js';
 import { rootCause } from '../cause.js';
+import type { NodeStory } from '../notify/node-events.js';
 import { long } from './activities.js';
 import type { Orders } from './orders.js';
 import type { Reporter } from './report.js';
@@ -21,10 +22,12 @@ export async function replace(
   snapshot: NodeSnapshot,
   orders: Orders,
   reporter: Reporter,
+  story: NodeStory,
 ): Promise<Replaced> {
   const activities = long(options.nodeReadyTimeoutSeconds);
   for (;;) {
     await reporter.report({ step: 'replace', podsLeft: 0, blocked: [], detail: `replacing with ${toVersion}` });
+    await story.tell('Replacing', `replacing the node with one at ${toVersion}`);
     let reason: string;
     try {
       const version = await CancellationScope.nonCancellable(async () => {
@@ -44,6 +47,7 @@ export async function replace(
         });
         return ready.version;
       });
+      await story.tell('Replaced', `replaced: Ready at ${version}`);
       return { outcome: 'replaced', version };
     } catch (err) {
       reason = rootCause(err);

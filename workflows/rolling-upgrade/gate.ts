@@ -5,6 +5,7 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { unlessAborted } from './interrupt.js';
 import { Failure } from '../../model/errors.js';
+import type { GateResult } from '../../model/kube.js';
 import type { UpgradeOptions } from '../../model/upgrade.js';
 import { gates } from './activities.js';
 import type { Upgrade } from './state.js';
@@ -25,13 +26,17 @@ export async function preflightGate(upgrade: Upgrade, cluster: string, options: 
   );
 }
 
-/** After `what` (a node or batch): soak, then the gate, until it passes; a failure pauses at `safePoint`. */
+/**
+ * After `what` (a node or batch): soak, then the gate, until it passes; a failure is told (`failed`:
+ * webhooks, Node Events) and pauses at `safePoint`.
+ */
 export async function gateOrPause(
   upgrade: Upgrade,
   cluster: string,
   options: UpgradeOptions,
   what: string,
   safePoint: () => Promise<void>,
+  failed?: (result: GateResult) => Promise<void>,
 ): Promise<void> {
   for (;;) {
     // An abort interrupts the soak and a running gate.
@@ -47,6 +52,7 @@ export async function gateOrPause(
     );
     if (upgrade.gated(result)) return;
     upgrade.gateFailed(what);
+    await failed?.(result);
     await safePoint();
   }
 }

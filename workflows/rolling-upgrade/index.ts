@@ -35,6 +35,7 @@ import { gateOrPause, preflightGate } from './gate.js';
 import { handleMessages } from './handlers.js';
 import { measured } from '../metrics.js';
 import { logged } from '../progress-log.js';
+import { Notifier } from '../notify/notifier.js';
 import { RecordWriter } from './record.js';
 import { safePoint } from './safe-point.js';
 import { type Carried, Upgrade } from './state.js';
@@ -58,7 +59,8 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     throw err;
   }
   const { request, options } = checked;
-  upgrade.showTo(logged(measured(display())));
+  const notifier = new Notifier(() => upgrade.view(), request.cluster, workflowInfo().firstExecutionRunId);
+  upgrade.showTo(notifier.watching(logged(measured(display()))));
   const children = new NodeChildren(upgrade, request.cluster, options, workflowInfo().firstExecutionRunId);
   handleMessages(upgrade, children);
   // A cancellation (Web UI, `temporal workflow cancel`) is an abort, wherever it finds the upgrade.
@@ -66,22 +68,25 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
 
   const record = new RecordWriter(request.cluster, id);
   const windows = parseWindows(options.windows);
-  const atSafePoint = () => safePoint(upgrade, windows, record);
-  const gate = (what: string) => gateOrPause(upgrade, request.cluster, options, what, atSafePoint);
+  const atSafePoint = () => safePoint(upgrade, windows, record, notifier);
+  const gate = (what: string, nodes: string[]) =>
+    gateOrPause(upgrade, request.cluster, options, what, atSafePoint, (r) => notifier.gateFailed(what, nodes, r));
 
   /** One batch: hand over to a new run if the history grew long, stop if asked, upgrade, gate. */
   const step = async (nodes: string[]) => {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= options.maxHistoryEvents) {
       await condition(allHandlersFinished);
+      await notifier.flush();
       await continueAsNew<typeof rollingUpgrade>(input, upgrade.carry());
     }
     await atSafePoint();
     await children.batch(nodes);
-    await gate(nodes.length === 1 ? `node ${nodes[0]}` : `nodes ${nodes.join(', ')}`);
+    await gate(nodes.length === 1 ? `node ${nodes[0]}` : `nodes ${nodes.join(', ')}`, nodes);
   };
 
   let valid: ValidatedUpgrade;
+  await notifier.load();
   if (carried) {
     valid = carried.valid;
   } else {
@@ -90,10 +95,12 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       valid = await checks(upgrade, request, options);
     } catch (err) {
       upgrade.fail(rootCause(err));
+      await notifier.ended();
       throw err;
     }
     upgrade.start();
     await record.started(valid);
+    notifier.started();
   }
 
   /** Every pending node: control plane one at a time, then workers in batches. */
@@ -112,7 +119,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       await pendingNodes();
     }
     upgrade.finalGate();
-    await gate('the last node');
+    await gate('the last node', upgrade.upgraded().slice(-1));
     await readVersions(upgrade, request.cluster);
     // an abort (or a cancellation) before the final record wins
     if (upgrade.isAbortRequested || CancellationScope.current().consideredCancelled) throw new Aborted();
@@ -134,6 +141,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       await record.failed(message, upgrade.view());
       return message;
     });
+    await notifier.ended();
     // Temporal shows it cancelled; the record says UPDATE_ABORTED.
     if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('the upgrade workflow was cancelled');
     if (typeof ended !== 'string') return ended;
@@ -145,6 +153,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   }
   upgrade.complete();
   await CancellationScope.nonCancellable(() => record.completed(valid, upgrade.view()));
+  await notifier.ended();
   return upgrade.view();
 }
 
