@@ -9,12 +9,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ROOT } from '../config/root.js';
-import { WORKFLOWS_PATH } from './worker.js';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './worker.js';
 
 export const DEFAULT_BUNDLE = join(ROOT, 'dist', 'workflow-bundle.js');
 
 const out = resolve(process.argv[2] ?? DEFAULT_BUNDLE);
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+const { code } = await bundleWorkflowCode({
+  workflowsPath: WORKFLOWS_PATH,
+  workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+  logger: undefined,
+});
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, code);
 console.log(`workflow bundle: ${out} (${(code.length / 1e6).toFixed(1)} MB)`);

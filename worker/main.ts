@@ -10,8 +10,11 @@ import { DEFAULT_STATE_DIR } from '../activities/record/store.js';
 import { catalogueOption, connectionFlags, connectionOptions, taskQueueOption } from '../config/flags.js';
 import { connectWorker, temporalSettings } from '../config/temporal.js';
 import { healthPort, serveHealth } from './health.js';
+import { LOG_FORMATS, type LogFormat } from './logging.js';
+import { metricsAddress, prometheusMetrics } from './metrics.js';
 import { requireSearchAttributes } from './search-attributes.js';
 import { workerStats } from './stats.js';
+import { tracing } from './tracing.js';
 import { createWorker, quietRuntime } from './worker.js';
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -27,6 +30,8 @@ interface WorkerFlags {
   shutdownGrace: string;
   healthPort?: number;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  logFormat: LogFormat;
+  metricsPort?: string;
 }
 
 const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').description('the k8s-rolling-upgrade worker'))
@@ -72,6 +77,20 @@ const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').descri
       })
       .env('K8S_RU_LOG_LEVEL')
       .default('INFO'),
+  )
+  .addOption(
+    new Option('--log-format <format>', 'text, or json: one object per line with cluster, upgradeId, node and step')
+      .choices(LOG_FORMATS)
+      .env('K8S_RU_LOG_FORMAT')
+      .default('text'),
+  )
+  .addOption(
+    new Option(
+      '--metrics-port <[host:]port>',
+      "serve Prometheus metrics (the SDK's and the upgrade's) on /metrics there (off by default)",
+    )
+      .argParser(metricsAddress)
+      .env('K8S_RU_METRICS_PORT'),
   );
 
 program.action(async (opts: WorkerFlags) => {
@@ -82,7 +101,11 @@ program.action(async (opts: WorkerFlags) => {
     throw new Error(`--shutdown-grace must be a number of seconds >= 0 (got "${opts.shutdownGrace}")`);
   if (opts.workflowBundle && !existsSync(opts.workflowBundle))
     throw new Error(`workflow bundle ${opts.workflowBundle} does not exist (make it with \`npm run bundle\`)`);
-  quietRuntime(opts.logLevel);
+  quietRuntime(opts.logLevel, {
+    logFormat: opts.logFormat,
+    metrics: opts.metricsPort ? prometheusMetrics(opts.metricsPort) : undefined,
+  });
+  const traces = tracing();
   const health = opts.healthPort === undefined ? undefined : await serveHealth(opts.healthPort);
   if (health) console.log(`worker: health checks on port ${health.port} (/healthz, /readyz)`);
   const deps = workerDeps({ catalogue: opts.catalogue, stateDir: opts.stateDir });
@@ -96,13 +119,17 @@ program.action(async (opts: WorkerFlags) => {
     workflowBundle: opts.workflowBundle,
     deps,
     shutdownGraceSeconds: grace,
+    tracing: traces,
   });
   health?.follow(worker);
   console.log(`worker: polling task queue ${worker.options.taskQueue} on ${settings.address} (${settings.namespace})`);
+  if (opts.metricsPort) console.log(`worker: Prometheus metrics on http://${opts.metricsPort}/metrics`);
+  if (traces.endpoint) console.log(`worker: traces exported over OTLP/HTTP to ${traces.endpoint}`);
   const stats =
     every > 0 ? setInterval(() => console.log(`worker: ${workerStats(worker)}`), every * 1000).unref() : undefined;
   await worker.run();
   clearInterval(stats);
+  await traces.shutdown();
   await health?.close();
   deps.close();
   await connection.close();

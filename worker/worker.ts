@@ -1,33 +1,61 @@
 /** Builds the worker: the bundled workflows and the activities, given their dependencies, on one task queue. */
 import { join } from 'node:path';
 import { ROOT } from '../config/root.js';
-import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type LogLevel,
+  type MetricsExporterConfig,
+  type NativeConnection,
+  Runtime,
+  Worker,
+} from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.js';
 import { createActivities } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../config/temporal.js';
+import { jsonConsole, type LogFormat, loggingInterceptor, logWriter } from './logging.js';
 import { reachInterceptor } from './reach.js';
+import { TRACING_WORKFLOW_MODULE, type Tracing, tracing } from './tracing.js';
 
 let runtimeInstalled = false;
 
 /** The last log lines of this process's SDK (tests scan them for leaked credentials). */
 export const recentLogs: string[] = [];
 
-/** Sets the SDK's log level once per process (before any connection or worker is made). */
-export function quietRuntime(level: LogLevel = 'WARN'): void {
+export interface Telemetry {
+  /** the Runtime's Prometheus exporter (worker/metrics.ts), off when undefined */
+  metrics?: MetricsExporterConfig;
+  /** text (the SDK's format) or json (worker/logging.ts); default text */
+  logFormat?: LogFormat;
+}
+
+/**
+ * Installs the SDK's Runtime once per process (before any connection or worker is made): its log
+ * level and format, and its metrics exporter. The Runtime's core logs are forwarded to the same logger.
+ */
+export function quietRuntime(level: LogLevel = 'WARN', telemetry: Telemetry = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const print = new DefaultLogger(level);
+  const write = logWriter(telemetry.logFormat ?? 'text', (entry) => print.log(entry.level, entry.message, entry.meta));
+  if (telemetry.logFormat === 'json') jsonConsole();
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
       recentLogs.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`);
       if (recentLogs.length > 5000) recentLogs.shift();
-      print.log(entry.level, entry.message, entry.meta);
+      write(entry);
     }),
+    telemetryOptions: {
+      ...(telemetry.logFormat === 'json' ? { logging: { forward: {}, filter: { core: level, other: 'ERROR' } } } : {}),
+      ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}),
+    },
   });
 }
 
 /** The workflows' TypeScript entry point (bundled by webpack, also from the compiled worker). */
 export const WORKFLOWS_PATH = join(ROOT, 'workflows', 'index.ts');
+
+/** Bundled with the workflows (here and by `npm run bundle`): trace spans, and log lines' attributes. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [TRACING_WORKFLOW_MODULE, join(ROOT, 'workflows', 'log-attributes.ts')];
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -40,16 +68,23 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** How long running activities may go on after shutdown is asked (SIGTERM) before they are cancelled; default 0. */
   shutdownGraceSeconds?: number;
+  /** Where spans go (worker/tracing.ts); default: as OTEL_EXPORTER_OTLP_ENDPOINT says, dropped without it. */
+  tracing?: Tracing;
 }
 
 export async function createWorker(o: WorkerOptions) {
+  const traces = o.tracing ?? tracing();
   return await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(o.workflowBundle ? { workflowBundle: { codePath: o.workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
-    interceptors: { activity: [reachInterceptor] },
+    interceptors: {
+      activity: [loggingInterceptor, traces.activity, reachInterceptor],
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+    },
+    sinks: traces.sinks,
     shutdownGraceTime: (o.shutdownGraceSeconds ?? 0) * 1000,
   });
 }
