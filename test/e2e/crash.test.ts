@@ -4,19 +4,14 @@
  * is replaced twice (each Node object is deleted exactly once, seen by an independent watch).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig, type V1Node, Watch } from '@kubernetes/client-node';
 import {
   closeHarness,
   freshCluster,
   harness,
   type Harness,
-  kubeconfig,
   nginxNodes,
   nodes,
   resultWithin,
@@ -24,18 +19,12 @@ import {
   startUpgrade,
   until,
 } from './support.js';
+import { catalogueWithDelay, kill, startWorker as startWorkerProcess, watchNodes } from './workers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let h: Harness;
 // The replacement takes 4 s here, so the worker can be killed while it runs.
-const catalogue = join(mkdtempSync(join(tmpdir(), 'k8s-ru-crash-')), 'catalogue.yaml');
-writeFileSync(
-  catalogue,
-  readFileSync(fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url)), 'utf8').replaceAll(
-    'delaySeconds: 1',
-    'delaySeconds: 4',
-  ),
-);
+const catalogue = catalogueWithDelay(4);
 
 before(async () => {
   process.env.K8S_RU_CATALOGUE = catalogue;
@@ -46,39 +35,10 @@ before(async () => {
 after(async () => await closeHarness(h));
 beforeEach(async () => await freshCluster());
 
-/** The production worker in its own process (`npm run worker:dist`; the script execs node): it can be killed for real. */
-function startWorker(): ChildProcess {
-  const child = spawn('bash', [join(root, 'scripts/worker.sh')], {
-    cwd: root,
-    env: { ...process.env, K8S_RU_TASK_QUEUE: h.taskQueue, K8S_RU_CATALOGUE: catalogue, K8S_RU_LOG_LEVEL: 'WARN' },
-    stdio: 'inherit',
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
+/** The production worker in its own process (test/e2e/workers.ts): it can be killed for real. */
+const startWorker = () => startWorkerProcess(h.taskQueue, catalogue);
 /** Counts DELETED events per node, independently of the upgrade. */
-async function watchDeletions(): Promise<{ deletions: Map<string, number>; stop(): void }> {
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfig());
-  const deletions = new Map<string, number>();
-  const ac = await new Watch(config).watch(
-    '/api/v1/nodes',
-    {},
-    (type: string, node: V1Node) => {
-      const name = node.metadata?.name ?? '';
-      if (type === 'DELETED') deletions.set(name, (deletions.get(name) ?? 0) + 1);
-    },
-    () => undefined,
-  );
-  return { deletions, stop: () => ac.abort() };
-}
+const watchDeletions = watchNodes;
 
 async function assertCompletedCleanly(deletions: Map<string, number>) {
   const live = await nodes();
