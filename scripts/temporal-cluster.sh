@@ -3,6 +3,7 @@
 # PostgreSQL, as a platform team would run it, for test/production and `bench:scale -- --temporal cluster`.
 #
 #   scripts/temporal-cluster.sh build        build the server and its SQL schema tool, install PostgreSQL
+#                                            (the two halves alone: `server`, `postgresql`)
 #   scripts/temporal-cluster.sh start DIR    start what is not running (PostgreSQL, server 1, server 2),
 #                                            create the schemas, the namespace and our search attributes,
 #                                            and wait until both frontends answer
@@ -59,7 +60,7 @@ install_postgresql() {
   echo "installed PostgreSQL in $((SECONDS - start)) s" >&2
 }
 
-build() {
+build_server() {
   if [[ ! -x $BUILD/bin/temporal-server || ! -x $BUILD/bin/temporal-sql-tool || ! -d $BUILD/schema ]]; then
     echo "building the Temporal server $TEMPORAL_SERVER_VERSION from the Go module proxy into $BUILD (first time only, several minutes)" >&2
     local start=$SECONDS tmp=$BUILD.tmp
@@ -74,7 +75,6 @@ build() {
     rm -rf "$BUILD" && mv "$tmp" "$BUILD"
     echo "built the Temporal server in $((SECONDS - start)) s" >&2
   fi
-  install_postgresql
 }
 
 alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -183,7 +183,8 @@ start() {
     echo "temporal-cluster: membership ports $MEMBERSHIP..$((MEMBERSHIP + 13)) go past 32767 (PostgreSQL keeps them in a smallint): set TEMPORAL_CLUSTER_MEMBERSHIP_PORT lower" >&2
     return 2
   fi
-  [[ -x $BUILD/bin/temporal-server ]] || build
+  build_server
+  install_postgresql
   cli=$(temporal_cli)
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
@@ -221,8 +222,10 @@ stop() {
 }
 
 case ${1:-} in
-  build) build ;;
+  build) build_server && install_postgresql ;;
+  server) build_server ;;
+  postgresql) install_postgresql ;;
   start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
-  *) echo "usage: $0 build | start DIR | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 build | server | postgresql | start DIR | stop DIR" >&2; exit 2 ;;
 esac
