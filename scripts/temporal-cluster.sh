@@ -21,7 +21,8 @@
 # frontend P+10N-9 (7301, 7311), its HTTP port +1, history +2, matching +3, worker +4. The membership
 # ports of server N's four services are M+10N-10..+3, M = TEMPORAL_CLUSTER_MEMBERSHIP_PORT (default P+20):
 # all below 32768 (the PostgreSQL schema keeps them in a smallint).
-# DIR/addresses lists the two frontends; DIR/server-N/{pid,server.log}; DIR/postgresql/{data,postgres.log}.
+# DIR/addresses lists the two frontends; DIR/server-N/{pid,server.log}; DIR/postgresql/{data,postgres.log}
+# (a link to the postgres user's home when that user cannot reach DIR).
 # Settings (environment): TEMPORAL_CLUSTER_PORT, TEMPORAL_NAMESPACE (default), TEMPORAL_LOG_LEVEL (warn),
 # K8S_RU_CACHE (~/.cache/k8s-rolling-upgrade).
 set -euo pipefail
@@ -81,23 +82,37 @@ alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # Runs a PostgreSQL command as the postgres user when we are root (it refuses to run as root).
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-start_postgresql() {
-  local dir=$1/postgresql bin
-  bin=$(pg_bin) || { echo "temporal-cluster: PostgreSQL is not installed: run \`$0 build\` first" >&2; return 1; }
-  if [[ ! -f $dir/data/PG_VERSION ]]; then
-    rm -rf "$dir" && mkdir -p "$dir"
-    od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/password"
-    chmod 600 "$dir/password"
-    [[ $(id -u) == 0 ]] && chown -R postgres: "$dir"
-    as_pg "$bin/initdb" -D "$dir/data" -U temporal --pwfile="$dir/password" --auth-local=trust \
-      --auth-host=scram-sha-256 -E UTF8 >"$dir/initdb.log" 2>&1 ||
-      { cat "$dir/initdb.log" >&2; return 1; }
-    printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $BASE" "unix_socket_directories = '$dir/data'" \
-      "max_connections = 200" | as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
+# PostgreSQL's folder: DIR/postgresql, or, when root started us in a folder the postgres user cannot
+# reach (a home folder of mode 700), a folder in that user's home which DIR/postgresql links to.
+pg_folder() {
+  local dir=$1
+  if [[ $(id -u) == 0 && ! -e $dir/postgresql ]] && ! runuser -u postgres -- test -x "$dir"; then
+    local elsewhere
+    elsewhere=$(getent passwd postgres | cut -d: -f6)/k8s-rolling-upgrade/$(printf %s "$dir" | md5sum | cut -c1-16)
+    rm -rf "$elsewhere" && mkdir -p "$elsewhere"
+    ln -s "$elsewhere" "$dir/postgresql"
   fi
-  if as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then return 0; fi
-  as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null ||
-    { echo "PostgreSQL did not start; its log ($dir/postgres.log):" >&2; tail -20 "$dir/postgres.log" >&2; return 1; }
+  readlink -f "$dir/postgresql"
+}
+
+start_postgresql() {
+  local pg bin
+  bin=$(pg_bin) || { echo "temporal-cluster: PostgreSQL is not installed: run \`$0 build\` first" >&2; return 1; }
+  pg=$(pg_folder "$1")
+  if [[ ! -f $pg/data/PG_VERSION ]]; then
+    rm -rf "$pg" && mkdir -p "$pg"
+    od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$pg/password"
+    chmod 600 "$pg/password"
+    if [[ $(id -u) == 0 ]]; then chown -R postgres: "$pg"; fi
+    as_pg "$bin/initdb" -D "$pg/data" -U temporal --pwfile="$pg/password" --auth-local=trust \
+      --auth-host=scram-sha-256 -E UTF8 >"$pg/initdb.log" 2>&1 ||
+      { cat "$pg/initdb.log" >&2; return 1; }
+    printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $BASE" "unix_socket_directories = '$pg/data'" \
+      "max_connections = 200" | as_pg tee -a "$pg/data/postgresql.conf" >/dev/null
+  fi
+  if as_pg "$bin/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then return 0; fi
+  as_pg "$bin/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w -t 60 start >/dev/null ||
+    { echo "PostgreSQL did not start; its log ($pg/postgres.log):" >&2; tail -20 "$pg/postgres.log" >&2; return 1; }
 }
 
 # The default and visibility databases, each at the newest schema version of the server's files.
@@ -217,7 +232,7 @@ stop() {
   kill_server "$dir/server-1/pid"
   kill_server "$dir/server-2/pid"
   if [[ -f $dir/postgresql/data/postmaster.pid ]] && bin=$(pg_bin); then
-    as_pg "$bin/pg_ctl" -D "$dir/postgresql/data" -m fast -w stop >/dev/null 2>&1 || true
+    as_pg "$bin/pg_ctl" -D "$(readlink -f "$dir/postgresql")/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
 }
 
