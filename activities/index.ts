@@ -65,6 +65,7 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
         sleep,
         heartbeat: beat,
         signal: Context.current().cancellationSignal,
+        exclusions: () => findCluster(catalogue(), input.cluster).health?.exclude,
         probeHosts: () => findCluster(catalogue(), input.cluster).probeHosts ?? [],
       });
       countGateFailures(input.cluster, result);

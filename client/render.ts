@@ -3,6 +3,7 @@ import type { Cluster, ClusterTemplate } from '../model/catalogue.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { ForcedDeletion, NodeProgress, UpgradeStatus } from '../model/status.js';
 import { unreachableText } from '../workflows/rolling-upgrade/status.js';
+import { baselineText } from './baseline.js';
 import { fields, table } from './table.js';
 
 export function clusterShow(
@@ -42,6 +43,7 @@ export function clusterShow(
       'health_status_reason',
       upgrade?.lastGate ? Object.fromEntries(upgrade.lastGate.checks.map((c) => [c.name, c.ok ? 'ok' : c.detail])) : '',
     ],
+    ['baseline', baselineText(upgrade ? upgrade.baseline : record.baseline)],
     ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
     ['forced_deletions', forced(upgrade?.forcedDeletions ?? record.forced_deletions ?? [])],
     ['left_cordoned', (running ? [] : (record.left_cordoned ?? [])).join(', ')],

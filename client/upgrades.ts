@@ -14,6 +14,7 @@ import { TimeoutFailure } from '@temporalio/common';
 import { connectClient, DEFAULT_TASK_QUEUE, type TemporalSettings } from '../config/temporal.js';
 import { UpgradeCluster } from '../model/search.js';
 import { rootCause } from '../workflows/cause.js';
+import type { GateResult } from '../model/kube.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeStatus } from '../model/status.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
@@ -61,9 +62,14 @@ export const checkUpgrade = (c: Client, request: UpgradeRequest, taskQueue = DEF
 
 /** The move checked, and the pre-flight report of the cluster as it is now (touches nothing). */
 export const planUpgrade = (c: Client, request: UpgradeRequest, taskQueue = DEFAULT_TASK_QUEUE) =>
-  ask<{ validated: ValidatedUpgrade; plan: UpgradePlan }>(c, taskQueue, 'upgradePlan', `plan-${request.cluster}`, [
-    request,
-  ]);
+  // `health` is absent from an older worker's answer
+  ask<{ validated: ValidatedUpgrade; plan: UpgradePlan; health?: GateResult }>(
+    c,
+    taskQueue,
+    'upgradePlan',
+    `plan-${request.cluster}`,
+    [request],
+  );
 
 /** The clusters' records as the workers keep them. */
 export const clusterRecords = (c: Client, clusters: string[], taskQueue = DEFAULT_TASK_QUEUE) =>

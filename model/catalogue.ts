@@ -4,6 +4,7 @@
  * the file with it and resolves the kubeconfig paths.
  */
 import * as v from 'valibot';
+import { HealthSchema } from './exclusions.js';
 import { NotifySchema } from './notify.js';
 
 export const CLUSTER_STATUSES = [
@@ -223,6 +224,8 @@ export const ClusterSchema = map(
     replace: needed(ReplaceSchema),
     /** hosts the gates' probes may reach (`probes` of the workflow input); none when absent */
     probeHosts: maybe(probeHosts),
+    /** what no gate counts (model/exclusions.ts): namespaces and objects; none when absent */
+    health: HealthSchema,
     /** webhooks told of the upgrade's turns (model/notify.ts); none when absent */
     notify: NotifySchema,
   },

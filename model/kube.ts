@@ -1,4 +1,5 @@
 /** Plain-JSON shapes of what the Kubernetes activities read and return (they enter workflow history). */
+import type { GateProblem } from './baseline.js';
 
 export type NodeRole = 'control-plane' | 'worker';
 
@@ -88,4 +89,8 @@ export interface GateResult {
   checks: GateCheck[];
   /** ISO time of the last check */
   at: string;
+  /** every problem found, by key; `accepted` ones were so before the upgrade (model/baseline.ts) */
+  problems?: GateProblem[];
+  /** problems of objects the catalogue's health.exclude leaves out, as seen */
+  excluded?: string[];
 }

@@ -73,6 +73,10 @@ export const ProbeSchema = v.object(
   PROBES,
 );
 
+const ACCEPT = 'must be true, false or a list of problem keys such as "node/minion-1 not Ready"';
+/** Problem keys an upgrade may accept by name. */
+export const MAX_ACCEPTED = 200;
+
 const WINDOWS = 'must be a list of strings like "Sat,Sun 02:00-06:00 Pacific/Auckland"';
 const windows = v.pipe(
   v.array(v.string(WINDOWS), WINDOWS),
@@ -157,6 +161,28 @@ const OPTIONS = {
         'In JSON: `[{"url": "http://…", "successes": 3}]`; the flag takes URLs and `--probe-successes` sets N. ' +
         `At most ${MAX_PROBES}, run at once within the gate's timeout; only to hosts the cluster's \`probeHosts\` in the catalogue lists.`,
       defaultText: 'none',
+    },
+  ),
+  acceptUnhealthy: option(
+    v.union(
+      [
+        yesNo(),
+        v.pipe(
+          v.array(v.pipe(v.string(ACCEPT), v.nonEmpty(ACCEPT), v.maxLength(300, ACCEPT)), ACCEPT),
+          v.maxLength(MAX_ACCEPTED, `must list at most ${MAX_ACCEPTED} problem keys`),
+        ),
+      ],
+      ACCEPT,
+    ),
+    undefined,
+    {
+      cli: '--accept-unhealthy [key...]',
+      help: 'start although the pre-flight finds problems: they become the baseline, and later gates fail only on what is new or worse',
+      more:
+        'Alone (`true`) it accepts every problem but those of the API server, the control plane, probes and checks that could not be made; ' +
+        'those are accepted only when named by key (`["node/minion-1 not Ready", "apiserver readyz etcd"]`), as the refusal and `kru plan` name them. ' +
+        'A node not Ready in the baseline is left alone, at its version. Recorded in the status and the cluster record',
+      defaultText: 'none: refused',
     },
   ),
   windows: option(windows, [], {

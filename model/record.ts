@@ -1,4 +1,5 @@
 /** What is remembered about a cluster between upgrades (what `status` shows, like `openstack coe cluster show`). */
+import type { Baseline } from './baseline.js';
 import type { ClusterStatusName } from './catalogue.js';
 import type { ForcedDeletion } from './status.js';
 
@@ -18,6 +19,8 @@ export interface ClusterRecord {
   target_template?: string | null;
   /** pods the last upgrade deleted rather than evicted (forceDrain, onDrainTimeout: force) */
   forced_deletions?: ForcedDeletion[];
+  /** what the last upgrade's pre-flight found unhealthy and the operator accepted (--accept-unhealthy) */
+  baseline?: Baseline | null;
   /** nodes the last upgrade left cordoned (a failed replacement): an operator must look at them */
   left_cordoned?: string[];
   updated_at: string;

@@ -1,4 +1,5 @@
 /** What the `status` query answers: the upgrade's progress, node by node. Plain JSON. */
+import type { Baseline } from './baseline.js';
 import type { ClusterStatusName } from './catalogue.js';
 import type { BlockedPod, GateResult, NodeRole } from './kube.js';
 
@@ -100,6 +101,8 @@ export interface UpgradeStatus {
   /** operator messages refused as malformed (a signal cannot be refused to its sender), newest last */
   rejected: string[];
   /** every pod deleted rather than evicted during this upgrade, node by node */
+  /** what the pre-flight found unhealthy and the operator accepted (set once it passed) */
+  baseline?: Baseline;
   forcedDeletions: ForcedDeletion[];
   /** set while activities fail to reach the cluster's API server */
   unreachable?: Unreachable;

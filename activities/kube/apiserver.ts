@@ -3,6 +3,7 @@
  * (`[+]etcd ok`, `[-]etcd failed: reason withheld`), and every failing one is named. An API server
  * older than 1.16 serves neither (404): its `/healthz?verbose` is read instead.
  */
+import type { Finding } from '../../model/baseline.js';
 import { apiGet } from './raw.js';
 import type { Kube } from './client.js';
 
@@ -22,7 +23,10 @@ export function failedHealthChecks(text: string): string[] {
 /** How many checks a verbose answer lists as passing. */
 const passing = (text: string) => text.split('\n').filter((line) => line.trim().startsWith('[+]')).length;
 
-async function read(kube: Kube, endpoint: string, signal: AbortSignal): Promise<{ problem?: string; ok: number }> {
+/** `etcd` of `[-]etcd failed: reason withheld`. */
+const checkName = (line: string) => /^\[-\](\S+)/.exec(line)?.[1] ?? line;
+
+async function read(kube: Kube, endpoint: string, signal: AbortSignal): Promise<{ problems: Finding[]; ok: number }> {
   let answer = await apiGet(kube, `/${endpoint}?verbose`, signal);
   let name = endpoint;
   if (answer.status === 404) {
@@ -35,13 +39,18 @@ async function read(kube: Kube, endpoint: string, signal: AbortSignal): Promise<
     );
   }
   const failed = failedHealthChecks(answer.text);
-  if (answer.status === 200 && failed.length === 0) return { ok: passing(answer.text) };
-  return { problem: `${name}: ${failed.length > 0 ? failed.join(', ') : `HTTP ${answer.status}`}`, ok: 0 };
+  if (answer.status === 200 && failed.length === 0) return { problems: [], ok: passing(answer.text) };
+  // Each failing check is a problem of its own (accepted only by its key: `apiserver readyz etcd`).
+  const problems: Finding[] =
+    failed.length > 0
+      ? failed.map((line) => ({ key: `apiserver ${name} ${checkName(line)}`, detail: `${name}: ${line}` }))
+      : [{ key: `apiserver ${name} HTTP ${answer.status}`, detail: `${name}: HTTP ${answer.status}` }];
+  return { problems: problems.map((p) => ({ ...p, acceptable: 'key' })), ok: 0 };
 }
 
 /** Every failing check of the API server, by endpoint; empty when all pass. Also says how many passed. */
-export async function apiServerHealth(kube: Kube, signal: AbortSignal): Promise<{ problems: string[]; ok: string }> {
+export async function apiServerHealth(kube: Kube, signal: AbortSignal): Promise<{ problems: Finding[]; ok: string }> {
   const answers = await Promise.all(ENDPOINTS.map((e) => read(kube, e, signal)));
-  const problems = answers.flatMap((a) => (a.problem ? [a.problem] : []));
+  const problems = answers.flatMap((a) => a.problems);
   return { problems, ok: `readyz (${answers[0]?.ok} checks) and livez (${answers[1]?.ok}) pass` };
 }

@@ -4,25 +4,25 @@
  * expected and free of pressure and network conditions), workloads available, PodDisruptionBudgets
  * satisfied, HTTP probes passing. Fail closed: a check that cannot be made counts as unhealthy, never
  * as healthy. Every read and probe is cut at the gate's deadline, so the gate activity never outlives
- * its timeout.
+ * its timeout. Each problem has a stable key; what the operator accepted at the pre-flight (the
+ * baseline) passes unless worse, and objects the catalogue excludes are not counted
+ * (model/baseline.ts).
  */
-import type { V1Node } from '@kubernetes/client-node';
+import { type Acceptance, type Exclusions, type Finding, type GateProblem, judge } from '../../model/baseline.js';
 import type { GateCheck, GateResult } from '../../model/kube.js';
-import { sameVersion } from '../../model/versions.js';
 import { type Probe, probeChecks } from '../probe.js';
 import { apiServerHealth } from './apiserver.js';
-import { abortable } from './raw.js';
 import { apiMessage, type Kube } from './client.js';
-import { budgetName } from './budgets.js';
-import { conditionProblems } from './conditions.js';
-import { controlPlaneHealth } from './control-plane.js';
-import { nodeState } from './nodes.js';
+import { budgetProblems, conditionFindings, controlPlaneProblems, nodeProblems, workloadProblems } from './findings.js';
+import { abortable } from './raw.js';
 
 export interface GateRequest {
   /** nodes that must report this kubelet version (those already upgraded) */
   upgradedNodes?: string[];
   targetVersion?: string;
   probes?: Probe[];
+  /** what the operator accepted: at the pre-flight `acceptUnhealthy`, later the baseline */
+  accept?: Acceptance;
 }
 
 /** What a gate round is given by the worker (never by the workflow input). */
@@ -34,6 +34,8 @@ export interface GateContext {
   signal?: AbortSignal;
   /** the hosts the cluster's catalogue entry lets probes reach; none unless it lists them */
   probeHosts?: () => readonly string[];
+  /** what the cluster's catalogue entry excludes from every gate (read each round) */
+  exclusions?: () => Exclusions | undefined;
 }
 
 /** A round always gets this long, so that even a 1 s gate reads the cluster once. */
@@ -54,70 +56,50 @@ async function bounded<T>(work: Promise<T>, deadline: number): Promise<T> {
   }
 }
 
-type Found = string[] | { problems: string[]; ok: string };
+type Found = Finding[] | { problems: Finding[]; ok: string };
 
-async function check(name: string, fn: () => Promise<Found>, okDetail: string, deadline: number): Promise<GateCheck> {
+/** One check, judged: the check as shown, and its problems by key. */
+interface Judged {
+  check: GateCheck;
+  problems: GateProblem[];
+  excluded: string[];
+}
+
+type Judge = (name: string, findings: Finding[], ok: string) => Judged;
+
+async function check(
+  name: string,
+  fn: () => Promise<Found>,
+  okDetail: string,
+  deadline: number,
+  judged: Judge,
+): Promise<Judged> {
+  let findings: Finding[];
+  let ok = okDetail;
   try {
     const found = await bounded(fn(), deadline);
-    const [problems, ok] = Array.isArray(found) ? [found, okDetail] : [found.problems, found.ok];
-    return { name, ok: problems.length === 0, detail: problems.length === 0 ? ok : problems.join('; ') };
+    [findings, ok] = Array.isArray(found) ? [found, okDetail] : [found.problems, found.ok];
   } catch (err) {
-    return { name, ok: false, detail: `could not check: ${apiMessage(err)}` };
+    // fail closed: a check that cannot be made is a problem, accepted only when named by key
+    findings = [{ key: `${name} could not check`, detail: `could not check: ${apiMessage(err)}`, acceptable: 'key' }];
   }
+  return judged(name, findings, ok);
 }
 
-function nodeProblems(v1Nodes: V1Node[], req: GateRequest): string[] {
-  const nodes = v1Nodes.map(nodeState);
-  const problems = nodes.filter((n) => !n.ready).map((n) => `${n.name} not Ready`);
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  for (const name of req.upgradedNodes ?? []) {
-    const n = byName.get(name);
-    if (!n) problems.push(`${name} missing`);
-    else if (req.targetVersion && !sameVersion(n.kubeletVersion, req.targetVersion)) {
-      problems.push(`${name} runs ${n.kubeletVersion}, not ${req.targetVersion}`);
-    }
-  }
-  return problems;
+/** A probe's check, judged like the others: a failing probe is accepted only by its key (`probe <url>`). */
+function probeJudged(c: GateCheck, judged: Judge): Judged {
+  return c.ok
+    ? { check: c, problems: [], excluded: [] }
+    : judged(c.name, [{ key: c.name, detail: c.detail, acceptable: 'key' }], c.detail);
 }
 
-async function workloadProblems(kube: Kube, signal: AbortSignal): Promise<string[]> {
-  const options = abortable(signal);
-  const problems: string[] = [];
-  const [deployments, statefulSets, daemonSets] = await Promise.all([
-    kube.apps.listDeploymentForAllNamespaces({}, options),
-    kube.apps.listStatefulSetForAllNamespaces({}, options),
-    kube.apps.listDaemonSetForAllNamespaces({}, options),
-  ]);
-  for (const d of deployments.items) {
-    const want = d.spec?.replicas ?? 1;
-    const have = d.status?.availableReplicas ?? 0;
-    if (have < want) problems.push(`deployment ${d.metadata?.namespace}/${d.metadata?.name} ${have}/${want} available`);
+/** The catalogue's exclusions as they stand; none when they cannot be read (every object then counts). */
+function readExclusions(ctx: GateContext): Exclusions | undefined {
+  try {
+    return ctx.exclusions?.();
+  } catch {
+    return undefined;
   }
-  for (const s of statefulSets.items) {
-    const want = s.spec?.replicas ?? 1;
-    const have = s.status?.readyReplicas ?? 0;
-    if (have < want) problems.push(`statefulset ${s.metadata?.namespace}/${s.metadata?.name} ${have}/${want} ready`);
-  }
-  for (const ds of daemonSets.items) {
-    const want = ds.status?.desiredNumberScheduled ?? 0;
-    const have = ds.status?.numberAvailable ?? 0;
-    if (have < want)
-      problems.push(`daemonset ${ds.metadata?.namespace}/${ds.metadata?.name} ${have}/${want} available`);
-  }
-  return problems;
-}
-
-async function budgetProblems(kube: Kube, signal: AbortSignal): Promise<string[]> {
-  const problems: string[] = [];
-  for (const b of (await kube.policy.listPodDisruptionBudgetForAllNamespaces({}, abortable(signal))).items) {
-    const s = b.status;
-    if (!s || (s.observedGeneration ?? 0) < (b.metadata?.generation ?? 0)) {
-      problems.push(`${budgetName(b)} not yet observed by the disruption controller`);
-    } else if (s.currentHealthy < s.desiredHealthy) {
-      problems.push(`${budgetName(b)} has ${s.currentHealthy} healthy, needs ${s.desiredHealthy}`);
-    }
-  }
-  return problems;
 }
 
 /** One round of every check; `ctx.deadline` bounds it all. */
@@ -127,39 +109,57 @@ export async function gate(kube: Kube, req: GateRequest, ctx: GateContext): Prom
   const left = Math.max(1, deadline - Date.now()) + 1000;
   const signal = ctx.signal ? AbortSignal.any([AbortSignal.timeout(left), ctx.signal]) : AbortSignal.timeout(left);
   const at = () => new Date().toISOString();
+  const rules = { accept: req.accept, exclusions: readExclusions(ctx), upgraded: req.upgradedNodes ?? [] };
+  const judged: Judge = (name, findings, ok) => {
+    const j = judge(findings, ok, rules);
+    return { check: { name, ok: j.ok, detail: j.detail }, problems: j.problems, excluded: j.excluded };
+  };
+  const result = (all: Judged[]): GateResult => ({
+    healthy: all.every((j) => j.check.ok),
+    checks: all.map((j) => j.check),
+    at: at(),
+    problems: all.flatMap((j) => j.problems),
+    excluded: all.flatMap((j) => j.excluded),
+  });
 
   // The API first: when it does not answer, its own health checks say why and nothing else is read.
+  const listed = async (): Promise<Finding[]> =>
+    (await kube.core.listNode({ limit: 1 }, abortable(signal))) ? [] : [{ key: 'api', detail: 'no answer' }];
   const first = await Promise.all([
-    check(
-      'api',
-      async () => ((await kube.core.listNode({ limit: 1 }, abortable(signal))) ? [] : ['no answer']),
-      'ok',
-      deadline,
+    // an API that does not answer is never accepted: nothing else could be read
+    check('api', listed, 'ok', deadline, (name, findings, ok) =>
+      judged(
+        name,
+        findings.map((f) => ({ ...f, acceptable: 'never' as const })),
+        ok,
+      ),
     ),
-    check('apiserver', () => apiServerHealth(kube, signal), 'ok', deadline),
+    check('apiserver', () => apiServerHealth(kube, signal), 'ok', deadline, judged),
   ]);
-  if (!first[0]?.ok) return { healthy: false, checks: first, at: at() };
+  if (!first[0]?.check.ok) return result(first);
 
   // The rest are independent reads: made at once, reported in a fixed order.
   const upgraded = req.upgradedNodes ?? [];
   const nodes = bounded(kube.core.listNode({}, abortable(signal)), deadline).then((list) => list.items);
   nodes.catch(() => undefined); // each check below reports its own failure
   const checks = await Promise.all([
-    check('control-plane', () => controlPlaneHealth(kube, signal), 'ok', deadline),
-    check('nodes', async () => nodeProblems(await nodes, req), 'all Ready', deadline),
+    check('control-plane', () => controlPlaneProblems(kube, signal), 'ok', deadline, judged),
+    check('nodes', async () => nodeProblems(await nodes, req), 'all Ready', deadline, judged),
     check(
       'node-conditions',
-      async () => conditionProblems(await nodes, upgraded),
+      async () => conditionFindings(await nodes, upgraded),
       upgraded.length > 0 ? `none on the ${upgraded.length} upgraded node(s)` : 'no node upgraded yet',
       deadline,
+      judged,
     ),
-    check('workloads', () => workloadProblems(kube, signal), 'all available', deadline),
-    check('budgets', () => budgetProblems(kube, signal), 'all satisfied', deadline),
+    check('workloads', () => workloadProblems(kube, signal), 'all available', deadline, judged),
+    check('budgets', () => budgetProblems(kube, signal), 'all satisfied', deadline, judged),
     // probes cut every attempt and wait to the deadline themselves; only a cancellation aborts them
-    probeChecks(req.probes ?? [], ctx.probeHosts ?? (() => []), kube.cluster, { ...ctx, deadline }),
+    probeChecks(req.probes ?? [], ctx.probeHosts ?? (() => []), kube.cluster, { ...ctx, deadline }).then((cs) =>
+      cs.map((c) => probeJudged(c, judged)),
+    ),
   ]);
-  const all = [...first, ...(checks.flat() as GateCheck[])];
-  return { healthy: all.every((c) => c.ok), checks: all, at: at() };
+  return result([...first, ...checks.flat()]);
 }
 
 /** Checks until healthy or until `timeoutMs`; returns the last result. */

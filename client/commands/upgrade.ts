@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { findCluster, findTemplate } from '../../activities/catalogue/load.js';
+import { baselineReport } from '../baseline.js';
 import { blockedReport, clusterShow, nodeTable } from '../render.js';
 import { table } from '../table.js';
 import { cliContext } from '../context.js';
@@ -39,6 +40,8 @@ export function upgradeCommands(program: Command): void {
       }
     });
 
+  const [acceptFlag] = optionFlags(['acceptUnhealthy']);
+  if (!acceptFlag) throw new Error('the acceptUnhealthy option has no flag');
   program
     .command('plan')
     .description("dry run: node order, budgets' headroom, what will be interrupted, an estimate (touches nothing)")
@@ -48,10 +51,11 @@ export function upgradeCommands(program: Command): void {
     .option('--max-unavailable <n>', 'workers upgraded at once: a count or a percentage like 10%', '1')
     .option('--max-surge <n>', 'replace workers by surge, n at a time', '0')
     .option('--soak <seconds>', 'wait after each node before its health gate', '0')
+    .addOption(acceptFlag)
     .action(async (cluster: string, template: string, f: StartFlags) => {
       const { request, options } = checkRequest(requestFrom(cluster, template, f));
       // Run by a worker: it reads the cluster; the CLI needs no kubeconfig.
-      const { validated: v, plan } = await planUpgrade(await cli.client(), request, cli.taskQueue());
+      const { validated: v, plan, health } = await planUpgrade(await cli.client(), request, cli.taskQueue());
       console.log(`${v.cluster}: ${v.fromTemplate} (${v.fromVersion}) → ${v.toTemplate} (${v.toVersion})`);
       console.log(
         table(
@@ -79,6 +83,7 @@ export function upgradeCommands(program: Command): void {
         } at a time)`,
       );
       for (const a of plan.estimateAssumes ?? []) console.log(`  assuming ${a}`);
+      if (health) console.log(baselineReport(health));
     });
 
   program

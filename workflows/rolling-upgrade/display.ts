@@ -4,6 +4,7 @@
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { problemText } from '../../model/baseline.js';
 import { UpgradeCluster, UpgradePhase, UpgradeTargetVersion } from '../../model/search.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { failedChecks, unreachableText } from './status.js';
@@ -17,6 +18,8 @@ export function details(status: UpgradeStatus): string {
     `nodes done ${status.done} of ${status.nodes.length}`,
     '',
   ];
+  const accepted = status.baseline?.accepted ?? [];
+  if (accepted.length > 0) lines.push(`accepted before the upgrade: ${accepted.map(problemText).join(', ')}`, '');
   const unreachable = unreachableText(status);
   if (unreachable) lines.push(`**${unreachable}**`, '');
   if (status.forcedDeletions.length > 0) {

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { unlessAborted } from './interrupt.js';
+import { acceptanceOf, acceptHint, baselineOf } from '../../model/baseline.js';
 import { Failure } from '../../model/errors.js';
 import type { GateResult } from '../../model/kube.js';
 import type { UpgradeOptions } from '../../model/upgrade.js';
@@ -11,16 +12,26 @@ import { gates } from './activities.js';
 import type { Upgrade } from './state.js';
 import { failedChecks } from './status.js';
 
-/** The pre-flight gate, at most 60 s: a cluster unhealthy before the upgrade is refused. */
+/**
+ * The pre-flight gate, at most 60 s: a cluster unhealthy before the upgrade is refused, naming each
+ * problem and how to accept it. What the operator accepted (`acceptUnhealthy`) becomes the baseline.
+ */
 export async function preflightGate(upgrade: Upgrade, cluster: string, options: UpgradeOptions): Promise<void> {
   const result = await gates.healthGate({
     cluster,
     timeoutSeconds: Math.min(options.gateTimeoutSeconds, 60),
     probes: options.probes,
+    accept: acceptanceOf(options.acceptUnhealthy),
   });
-  if (upgrade.gated(result)) return;
+  if (upgrade.gated(result)) {
+    const named = Array.isArray(options.acceptUnhealthy) ? options.acceptUnhealthy : [];
+    upgrade.baselined(baselineOf(result), named);
+    return;
+  }
+  const hint = acceptHint(result.problems ?? []);
+  const then = hint ? `. ${hint.charAt(0).toUpperCase()}${hint.slice(1)}` : '';
   throw ApplicationFailure.nonRetryable(
-    `cluster ${cluster} is unhealthy; refusing to start the upgrade: ${failedChecks(result)}`,
+    `cluster ${cluster} is unhealthy; refusing to start the upgrade: ${failedChecks(result)}${then}`,
     Failure.UnhealthyCluster,
     result,
   );
@@ -48,6 +59,7 @@ export async function gateOrPause(
         upgradedNodes: upgrade.upgraded(),
         targetVersion: upgrade.toVersion,
         probes: options.probes,
+        accept: { baseline: upgrade.baseline?.accepted ?? [] },
       }),
     );
     if (upgrade.gated(result)) return;

@@ -99,7 +99,7 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
       throw err;
     }
     upgrade.start();
-    await record.started(valid);
+    await record.started(valid, upgrade.baseline);
     notifier.started();
   }
 

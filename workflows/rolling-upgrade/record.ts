@@ -2,6 +2,7 @@
  * The cluster's record (what `status` shows when no upgrade runs, like `openstack coe cluster show`),
  * written at each turn of the upgrade: started, paused, resumed and how it ended.
  */
+import type { Baseline } from '../../model/baseline.js';
 import type { ClusterRecord } from '../../model/record.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import type { ValidatedUpgrade } from '../../model/upgrade.js';
@@ -20,11 +21,13 @@ export class RecordWriter {
     await quick.recordStatus({ cluster: this.cluster, patch: { workflow_id: this.workflowId, ...patch } });
   }
 
-  async started(valid: ValidatedUpgrade): Promise<void> {
+  /** `baseline`: what the pre-flight found unhealthy and the operator accepted (replaces the last upgrade's). */
+  async started(valid: ValidatedUpgrade, baseline?: Baseline): Promise<void> {
     await this.write({
       status: 'UPDATE_IN_PROGRESS',
       status_reason: `upgrading to ${valid.toTemplate}`,
       target_template: valid.toTemplate,
+      baseline: baseline ?? null,
     });
   }
 

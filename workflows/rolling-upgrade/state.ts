@@ -3,6 +3,7 @@
  * query's answer (./status.ts) and the payload a run hands to the next (`carry`) are derived from it.
  * Pure (unit-tested without Temporal); a listener is told after each transition.
  */
+import { type Baseline, notReadyKey } from '../../model/baseline.js';
 import type { GateResult, NodeState } from '../../model/kube.js';
 import {
   type NodeProgress,
@@ -58,9 +59,9 @@ export class Upgrade {
   }
 
   carry(): Carried {
-    const { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings, rejected } = this.d;
+    const { valid, nodes, pauseRequest, abortRequested, lastGate, baseline, errors, warnings, rejected } = this.d;
     if (!valid) throw new Error('an upgrade continues as new only after it started');
-    return { valid, nodes, pauseRequest, abortRequested, lastGate, errors, warnings, rejected };
+    return { valid, nodes, pauseRequest, abortRequested, lastGate, baseline, errors, warnings, rejected };
   }
 
   /** Shows the status to `listener` now and after every transition (the UI's details, search attributes). */
@@ -95,6 +96,29 @@ export class Upgrade {
     if (result.healthy) this.d.unreachable = undefined; // the gate read the API server
     this.changed();
     return result.healthy;
+  }
+
+  /**
+   * The pre-flight passed with `baseline` accepted. A node not Ready in it is left alone, at its
+   * version (draining a node whose kubelet is gone waits forever; the operator accepted it broken):
+   * it is skipped, and the record says the upgrade is partial. Keys accepted by name that the
+   * pre-flight did not find are not part of it: a warning says so.
+   */
+  baselined(baseline: Baseline, named: readonly string[] = []): void {
+    this.d.baseline = baseline;
+    const accepted = new Set(baseline.accepted.map((p) => p.key));
+    for (const n of this.d.nodes) {
+      if (!accepted.has(notReadyKey(n.name)) || !['pending', 'done'].includes(n.step)) continue;
+      n.step = 'skipped';
+      n.detail = `not Ready before the upgrade (accepted): left alone at ${n.version}`;
+    }
+    const unused = named.filter((key) => !accepted.has(key));
+    if (unused.length > 0) {
+      this.d.warnings.push(
+        `accepted but not found by the pre-flight, so not part of the baseline: ${unused.map((k) => `"${k}"`).join(', ')}`,
+      );
+    }
+    this.changed();
   }
 
   /** Pre-flight passed: from now on nodes are touched. */
@@ -303,6 +327,11 @@ export class Upgrade {
   /** The `status` query's answer. */
   view(): UpgradeStatus {
     return statusOf(this.d);
+  }
+
+  /** What the pre-flight found unhealthy and the operator accepted (none before it passed). */
+  get baseline(): Baseline | undefined {
+    return this.d.baseline;
   }
 
   private setStep(name: string, step: NodeProgress['step']): void {

@@ -26,6 +26,7 @@ export function statusOf(d: UpgradeData): UpgradeStatus {
     done: d.nodes.filter((n) => n.step === 'done').length,
     remaining: d.nodes.filter((n) => !FINISHED.includes(n.step)).length,
     lastGate: d.lastGate,
+    baseline: d.baseline,
     errors: d.errors,
     warnings: d.warnings,
     rejected: d.rejected,

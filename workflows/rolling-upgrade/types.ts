@@ -1,4 +1,5 @@
 /** The parent's state as plain data, and the part of it one run hands to the next. Plain JSON. */
+import type { Baseline } from '../../model/baseline.js';
 import type { GateResult } from '../../model/kube.js';
 import type { NodeProgress, Phase, Unreachable } from '../../model/status.js';
 import type { ValidatedUpgrade } from '../../model/upgrade.js';
@@ -19,6 +20,8 @@ export interface UpgradeData {
   abortRequested: boolean;
   window?: { waitingUntil: string; spec: string };
   lastGate?: GateResult;
+  /** what the pre-flight found unhealthy and the operator accepted: later gates fail only on what is worse */
+  baseline?: Baseline;
   errors: string[];
   warnings: string[];
   /** malformed operator messages, with the reason (the last few) */
@@ -30,7 +33,7 @@ export interface UpgradeData {
 /** What a run hands to the next when it continues as new (between batches, when no child runs). */
 export type Carried = Pick<
   UpgradeData,
-  'nodes' | 'pauseRequest' | 'abortRequested' | 'lastGate' | 'errors' | 'warnings' | 'rejected'
+  'nodes' | 'pauseRequest' | 'abortRequested' | 'lastGate' | 'baseline' | 'errors' | 'warnings' | 'rejected'
 > & {
   valid: ValidatedUpgrade;
 };

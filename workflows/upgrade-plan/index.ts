@@ -7,6 +7,8 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import { acceptanceOf } from '../../model/baseline.js';
+import type { GateResult } from '../../model/kube.js';
 import type { ClusterRecord } from '../../model/record.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../../model/upgrade.js';
 import { checkRequest } from '../input.js';
@@ -26,8 +28,14 @@ export async function upgradeCheck(input: UpgradeRequest): Promise<ValidatedUpgr
   return await act.validateUpgrade(checkRequest(input).request);
 }
 
-/** The move checked, then the pre-flight report: node order, budgets' headroom, warnings, estimate. */
-export async function upgradePlan(input: UpgradeRequest): Promise<{ validated: ValidatedUpgrade; plan: UpgradePlan }> {
+/**
+ * The move checked, then the pre-flight report: node order, budgets' headroom, warnings, estimate; and
+ * the pre-flight's health read (`health`): what is already unhealthy, by key, and what
+ * `acceptUnhealthy` would accept (the baseline the upgrade would start with).
+ */
+export async function upgradePlan(
+  input: UpgradeRequest,
+): Promise<{ validated: ValidatedUpgrade; plan: UpgradePlan; health: GateResult }> {
   const { request, options } = checkRequest(input);
   const validated = await act.validateUpgrade(request);
   const plan = await act.planUpgrade({
@@ -36,8 +44,18 @@ export async function upgradePlan(input: UpgradeRequest): Promise<{ validated: V
     toVersion: validated.toVersion,
     options,
   });
-  return { validated, plan };
+  // As the pre-flight reads it, for a few seconds rather than its 60 (someone waits at a terminal).
+  const health = await act.healthGate({
+    cluster: validated.cluster,
+    timeoutSeconds: PLAN_HEALTH_SECONDS,
+    probes: options.probes,
+    accept: acceptanceOf(options.acceptUnhealthy),
+  });
+  return { validated, plan, health };
 }
+
+/** How long the plan's health read waits for the cluster to become healthy. */
+const PLAN_HEALTH_SECONDS = 10;
 
 /** The named clusters' records, in the order asked. */
 export async function clusterRecords(clusters: string[]): Promise<ClusterRecord[]> {
