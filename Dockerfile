@@ -10,6 +10,7 @@ RUN npm ci --no-audit --no-fund
 # What `tsc -p tsconfig.build.json` compiles and what worker/bundle.ts bundles (test/unit/dockerfile.test.ts checks the list).
 COPY tsconfig.json tsconfig.build.json ./
 COPY activities ./activities
+COPY client ./client
 COPY config ./config
 COPY model ./model
 COPY worker ./worker
