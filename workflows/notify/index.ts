@@ -46,7 +46,10 @@ export async function notifyWebhooks(notification: Notification): Promise<Notify
   );
   sent.forEach((s, i) => {
     if (s.status === 'fulfilled') result.sent.push(s.value);
-    else result.failed.push(`${targets[i]?.label ?? 'a webhook'}: ${rootCause(s.reason)}`);
+    else {
+      const why = rootCause(s.reason); // the activity's message names the webhook; a timeout does not
+      result.failed.push(why.startsWith('webhook ') ? why : `${targets[i]?.label ?? 'a webhook'}: ${why}`);
+    }
   });
   if (result.failed.length > 0)
     log.warn(`notification ${event} of ${cluster} not delivered: ${result.failed.join('; ')}`);
