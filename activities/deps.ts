@@ -1,21 +1,30 @@
 /**
  * What the activities are given at worker start (as in Temporal's saga sample, `createActivities(deps)`):
- * the catalogue, API clients per cluster and the record store. Nothing here reads the environment;
- * the worker's settings arrive as arguments.
+ * the catalogue, API clients per cluster and a Temporal client (the clusters' records live in Temporal,
+ * workflows/cluster/). Nothing here reads the environment; the worker's settings arrive as arguments.
  */
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { ROOT } from '../config/root.js';
 import type { Catalogue } from '../model/catalogue.js';
 import { DEFAULT_CATALOGUE, loadCatalogue } from './catalogue/load.js';
 import { type Kube, kubeClients } from './kube/client.js';
-import { DEFAULT_STATE_DIR, type RecordStore, recordStore } from './record/store.js';
+
+/**
+ * The worker's own folder for what is per host by nature: the replacement command's run files (its
+ * pid, output and exit status, under `replace/<host>/`). No cluster record is kept there.
+ */
+export const DEFAULT_STATE_DIR = join(ROOT, '.run', 'state');
 
 export interface ActivityDeps {
   /** The catalogue as it stands now. */
   catalogue: () => Catalogue;
   /** API clients for a catalogue cluster. */
   kube: (cluster: string) => Kube;
-  records: RecordStore;
-  /** The worker's state dir: the command provider keeps its runs under `replace/` (default .run/state). */
+  /** The worker's Temporal client (on its connection): the clusters' entities are reached with it. */
+  temporal?: Client;
+  /** This host's run files of the command provider, under `replace/` (default .run/state). */
   stateDir?: string;
 }
 
@@ -51,7 +60,7 @@ export function catalogueFile(path: string): () => Catalogue {
 export interface WorkerSettings {
   /** The catalogue file (default catalogue/catalogue.yaml). */
   catalogue?: string;
-  /** Where cluster records are kept (default .run/state). */
+  /** This host's run files of replacement commands (default .run/state). */
   stateDir?: string;
 }
 
@@ -62,7 +71,6 @@ export function workerDeps(settings: WorkerSettings = {}): ActivityDeps & { clos
   return {
     catalogue,
     kube: (cluster) => clients.kube(cluster),
-    records: recordStore(settings.stateDir ?? DEFAULT_STATE_DIR),
     stateDir: settings.stateDir ?? DEFAULT_STATE_DIR,
     close: () => clients.close(),
   };

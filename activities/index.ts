@@ -1,48 +1,42 @@
 /**
  * Every activity the worker registers, as thin wrappers that give the domain code its dependencies
- * (catalogue, API clients, records: given once, at worker start), its heartbeats and
+ * (catalogue, API clients, the Temporal client: given once, at worker start), its heartbeats and
  * cancellation-aware sleeps. Workflows import this module only as a type. All are idempotent.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { HolderRef } from '../model/lock.js';
 import type { ClusterRecord } from '../model/record.js';
+import type { RecoverRequest } from '../model/recovery.js';
 import type { NodeSnapshot, NodeState } from '../model/kube.js';
-import type { UpgradeOptions, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
+import type { UpgradeOptions } from '../model/upgrade.js';
 import { findCluster } from './catalogue/load.js';
-import type { ActivityDeps } from './deps.js';
+import { type ActivityDeps, DEFAULT_STATE_DIR } from './deps.js';
 import { type Deleted, drainNode, type DrainRequest, withDeleted } from './kube/drain.js';
 import { gateUntilHealthy, type GateRequest } from './kube/health.js';
 import { cordon, listNodes, nodeState, readNode, type Restored, restore, snapshotOf } from './kube/nodes.js';
 import { planUpgrade, replaceTiming } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
 import { replaceWithCommand } from './replace/command.js';
-import { DEFAULT_STATE_DIR } from './record/store.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { recoverNodes } from './recover.js';
 import { localRunEnded } from './replace/local.js';
 import { notifyActivities } from './notify/index.js';
 import { countGateFailures } from './metrics.js';
-import { validate } from './templates.js';
+import { recordActivities } from './record/activities.js';
 import { Failure } from '../model/errors.js';
 
 const sleep = (ms: number) => Context.current().sleep(ms);
 const beat = (details: unknown) => Context.current().heartbeat(details);
 
-export function createActivities({ catalogue, kube: kubeFor, records, stateDir }: ActivityDeps) {
+export function createActivities({ catalogue, kube: kubeFor, temporal, stateDir }: ActivityDeps) {
+  const records = recordActivities({ catalogue, temporal });
   return {
+    // validateUpgrade, acquireCluster, patchClusterRecord, releaseCluster, holderState: the record in Temporal
+    ...records,
+
     /** Webhooks and Node Events (./notify): best effort, they never fail an upgrade. */
     ...notifyActivities(catalogue, kubeFor),
-
-    /** Checks the requested template move against the catalogue and the cluster's record. */
-    async validateUpgrade(request: UpgradeRequest): Promise<ValidatedUpgrade> {
-      return validate(request, catalogue(), records);
-    },
-
-    /** The records of the named clusters (what `status` and `clusters` show when no upgrade runs). */
-    async readClusterRecords(clusters: string[]): Promise<ClusterRecord[]> {
-      const cat = catalogue();
-      return clusters.map((name) => records.read(cat, findCluster(cat, name)));
-    },
 
     /** The pre-flight report: node order, budgets' headroom, warnings, estimate. Reads only. */
     async planUpgrade(input: { cluster: string; fromVersion: string; toVersion: string; options: UpgradeOptions }) {
@@ -181,25 +175,25 @@ export function createActivities({ catalogue, kube: kubeFor, records, stateDir }
       });
     },
 
-    /** `recover`: puts back the nodes an ended upgrade left, and leaves the record startable. */
-    recoverNodes: (request: Parameters<typeof recoverNodes>[1]) =>
-      recoverNodes({ catalogue, kube: kubeFor, records }, request, beat, (run) =>
-        localRunEnded(stateDir ?? DEFAULT_STATE_DIR, run),
-      ),
-
-    /** Updates the cluster's record (what `status` shows when no upgrade runs). */
-    async recordStatus(input: {
-      cluster: string;
-      patch: Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>>;
-    }): Promise<ClusterRecord> {
-      const cat = catalogue();
-      const record: ClusterRecord = {
-        ...records.read(cat, findCluster(cat, input.cluster)),
-        ...input.patch,
-        updated_at: new Date().toISOString(),
+    /**
+     * `recover`: puts back the nodes an ended upgrade left, and leaves the record startable. The caller
+     * holds the cluster's lock (`holder`) and sends the record the lock was granted with (`held`).
+     */
+    async recoverNodes(input: RecoverRequest & { held: ClusterRecord; holder: HolderRef }) {
+      const { held, holder, ...request } = input;
+      let record = held;
+      const access = {
+        read: () => record,
+        write: async (next: ClusterRecord) => {
+          const patch: Partial<ClusterRecord> = { ...next };
+          delete patch.cluster; // the entity's own fields
+          delete patch.updated_at;
+          record = await records.patchClusterRecord({ cluster: next.cluster, holder, patch });
+        },
       };
-      records.write(record);
-      return record;
+      return await recoverNodes({ catalogue, kube: kubeFor, record: access }, request, beat, (run) =>
+        localRunEnded(stateDir ?? DEFAULT_STATE_DIR, run),
+      );
     },
   };
 }

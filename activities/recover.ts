@@ -16,8 +16,17 @@ import { findCluster, findTemplate } from './catalogue/load.js';
 import type { ActivityDeps } from './deps.js';
 import { CORDONED_BY, type LocalEnd, listNodes, nodeState, ourAnnotations, restore } from './kube/nodes.js';
 
+/**
+ * The cluster's record as recover holds it: read as it stands, written when recover is done. Recover
+ * holds the cluster's lock (workflows/upgrade-plan/recover.ts), so only it changes the record meanwhile.
+ */
+export interface HeldRecord {
+  read(): ClusterRecord;
+  write(record: ClusterRecord): Promise<unknown> | void;
+}
+
 export async function recoverNodes(
-  { catalogue, kube: kubeFor, records }: ActivityDeps,
+  { catalogue, kube: kubeFor, record: held }: Pick<ActivityDeps, 'catalogue' | 'kube'> & { record: HeldRecord },
   request: RecoverRequest,
   heartbeat: (step: string) => void,
   /** what this machine's run files say of a replacement command with no recorded end */
@@ -27,9 +36,9 @@ export async function recoverNodes(
   const cluster = findCluster(cat, request.cluster);
   const kube = kubeFor(cluster.name);
   const done = new Map<string, RecoveredNode>();
-  const before = unchangedSince(records.read(cat, cluster), request, done);
+  const before = unchangedSince(held.read(), request, done);
   /** The record as the caller saw it: throws when it moved (an upgrade started meanwhile). */
-  const unchanged = () => unchangedSince(records.read(cat, cluster), request, done);
+  const unchanged = () => unchangedSince(held.read(), request, done);
   /** Only the ended upgrade's cordon is undone (checked on the node as read, in the step that writes it). */
   const notItsCordon = (node: V1Node): string | undefined => {
     unchanged();
@@ -75,7 +84,7 @@ export async function recoverNodes(
   );
   if (!patch) return { cluster: cluster.name, targetVersion, nodes, before, record: before, recorded: false };
   const record: ClusterRecord = { ...unchanged(), ...patch, updated_at: new Date().toISOString() };
-  records.write(record);
+  await held.write(record);
   return { cluster: cluster.name, targetVersion, nodes, before, record, recorded: true };
 }
 

@@ -6,12 +6,12 @@
  */
 import type { Catalogue, ClusterTemplate } from '../model/catalogue.js';
 import { InvalidUpgradeError } from '../model/errors.js';
+import { holderAdvice, holderText, type ClusterState } from '../model/lock.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import { compareVersions, parseVersion } from '../model/versions.js';
 import { findCluster, findTemplate } from './catalogue/load.js';
 import { probeRefusal } from './probe.js';
-import type { RecordStore } from './record/store.js';
 
 /**
  * Cluster states an upgrade may start from: one that ended, however it ended. A new upgrade skips the
@@ -100,13 +100,24 @@ export function upgradeViolations(
   return out;
 }
 
-/** Looks the move up in the catalogue and the cluster's record, and checks it. */
-export function validate(request: UpgradeRequest, catalogue: Catalogue, records: RecordStore): ValidatedUpgrade {
+/**
+ * Looks the move up in the catalogue and checks it against the cluster's state in Temporal (`state`, as
+ * its entity holds it, a holder that ended already cleared): its record, and its lock's holder.
+ */
+export function validate(request: UpgradeRequest, catalogue: Catalogue, state: ClusterState): ValidatedUpgrade {
   const cluster = findCluster(catalogue, request.cluster);
   const target = findTemplate(catalogue, request.template);
-  const record = records.read(catalogue, cluster);
+  const { record, holder } = state;
   const current = findTemplate(catalogue, record.template);
-  const violations = upgradeViolations(record, current, target, request.allowSkew ?? false);
+  let violations = upgradeViolations(record, current, target, request.allowSkew ?? false);
+  if (holder) {
+    // A running holder says more than the record's status (which it may not have changed yet).
+    const busy = `cluster ${record.cluster} is ${record.status}`;
+    violations = [
+      `cluster ${cluster.name} is locked by ${holderText(holder)}: ${holderAdvice(cluster.name, holder)}`,
+      ...violations.filter((v) => !v.startsWith(busy)),
+    ];
+  }
   if ((request.maxSurge ?? 0) > 0 && cluster.replace.provider !== 'kwok') {
     violations.push(
       `maxSurge needs a provider that registers new nodes (kwok); cluster ${cluster.name} uses '${cluster.replace.provider}', which upgrades nodes in place`,

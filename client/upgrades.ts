@@ -1,7 +1,8 @@
 /**
  * The CLI's side of Temporal: finding and starting a cluster's upgrade (one running upgrade per
- * cluster: its id says which), and asking the workers the read-only questions (check, plan, records)
- * that need the cluster or its record, through the short workflows of workflows/upgrade-plan/.
+ * cluster: its entity's lock says which), reading the clusters' records from their entities, and
+ * asking the workers the read-only questions (check, plan) that need the cluster, through the short
+ * workflows of workflows/upgrade-plan/.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -15,6 +16,11 @@ import { connectClient, DEFAULT_TASK_QUEUE, type TemporalSettings } from '../con
 import { UpgradeCluster } from '../model/search.js';
 import { rootCause } from '../workflows/cause.js';
 import type { GateResult } from '../model/kube.js';
+import { findCluster } from '../activities/catalogue/load.js';
+import { declaredRecord } from '../activities/catalogue/declared.js';
+import { clusterEntity } from './entity.js';
+import type { Catalogue } from '../model/catalogue.js';
+import { type ClusterState, entityId } from '../model/lock.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { UpgradeStatus } from '../model/status.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
@@ -71,9 +77,35 @@ export const planUpgrade = (c: Client, request: UpgradeRequest, taskQueue = DEFA
     [request],
   );
 
-/** The clusters' records as the workers keep them. */
-export const clusterRecords = (c: Client, clusters: string[], taskQueue = DEFAULT_TASK_QUEUE) =>
-  ask<ClusterRecord[]>(c, taskQueue, 'clusterRecords', 'records', [clusters]);
+/**
+ * The clusters' records, in the order asked, from their entities in Temporal (workflows/cluster/): a
+ * query each, the catalogue's record for a cluster no upgrade touched yet. An entity whose lock's holder
+ * has ended (terminated) is asked to settle first, so the record says how it ended.
+ */
+export async function clusterRecords(
+  c: Client,
+  catalogue: Catalogue,
+  clusters: string[],
+  taskQueue = DEFAULT_TASK_QUEUE,
+): Promise<ClusterRecord[]> {
+  return await Promise.all(
+    clusters.map(async (name) => {
+      const declared = declaredRecord(catalogue, findCluster(catalogue, name));
+      return (await clusterEntity(c, taskQueue, () => declared).settled()).record;
+    }),
+  );
+}
+
+/** The workflow holding the cluster's upgrade lock, if an upgrade holds it (what pause/abort/watch act on). */
+export async function lockHolder(c: Client, cluster: string): Promise<string | undefined> {
+  try {
+    const state = await c.workflow.getHandle(entityId(cluster)).query<ClusterState>('state');
+    return state.holder?.purpose === 'upgrade' ? state.holder.workflowId : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
 
 /** Checks the move on a worker (nothing starts when it is refused), then starts the upgrade. */
 export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue = DEFAULT_TASK_QUEUE) {
@@ -103,12 +135,14 @@ export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue
 }
 
 /**
- * The id of the cluster's latest upgrade, from Temporal's list of upgrades tagged with the cluster
- * (by its catalogue name): the running one, else the last started (a scheduled upgrade's id carries
+ * The id of the cluster's latest upgrade: the one holding its lock (its entity says), else from
+ * Temporal's list of upgrades tagged with the cluster (by its catalogue name): the running one, else the last started (a scheduled upgrade's id carries
  * the schedule's timestamp). The list lags a little behind the server: an `upgrade-<cluster>` that
  * runs but is not listed yet wins over an older one listed.
  */
 export async function latestUpgradeId(c: Client, cluster: string): Promise<string> {
+  const holder = await lockHolder(c, cluster);
+  if (holder) return holder;
   const started = upgradeId(cluster);
   const running = await c.workflow
     .getHandle(started)

@@ -9,7 +9,8 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_CATALOGUE, findCluster, findTemplate, loadCatalogue } from '../activities/catalogue/load.js';
-import { recordStore } from '../activities/record/store.js';
+import { clusterEntity } from '../client/entity.js';
+import { declaredRecord } from '../activities/catalogue/declared.js';
 import { kubeClients } from '../activities/kube/client.js';
 import type { Catalogue } from '../model/catalogue.js';
 import { nodeTable, clusterShow } from '../client/render.js';
@@ -25,7 +26,9 @@ const CLUSTER = 'k8s-upgrade-test';
 const TEMPLATE = 'kubernetes-v1.12.7-prod-20190403';
 const temporalDir = `${root}.run/demo/temporal`;
 const stateDir = `${root}.run/demo/state`;
+// Each demo starts from the seed: no run files, and no cluster record in Temporal (its database).
 rmSync(stateDir, { recursive: true, force: true });
+rmSync(`${temporalDir}/temporal.db`, { force: true });
 
 const step = (text: string) => console.log(`\n== ${text}`);
 const script = `${root}scripts/temporal-server.sh`;
@@ -42,7 +45,6 @@ function catalogue(): Catalogue {
   return { ...shipped, clusters: shipped.clusters.map(local) };
 }
 const clients = kubeClients(catalogue);
-const records = recordStore(stateDir);
 
 quietRuntime('WARN');
 let stopWorker = async () => undefined as void;
@@ -61,7 +63,7 @@ try {
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
-    deps: { catalogue, kube: (name) => clients.kube(name), records },
+    deps: { catalogue, kube: (name) => clients.kube(name), stateDir },
   });
   const running = worker.run();
   stopWorker = async () => {
@@ -88,7 +90,8 @@ try {
 
   step(`openstack coe cluster show ${CLUSTER}`);
   const cat = catalogue();
-  const record = records.read(cat, findCluster(cat, CLUSTER));
+  const declared = () => declaredRecord(cat, findCluster(cat, CLUSTER));
+  const { record } = await clusterEntity(c, 'k8s-rolling-upgrade', declared).state();
   console.log(clusterShow(findCluster(cat, CLUSTER), findTemplate(cat, record.template), record, final));
   if (final) console.log(nodeTable(final.nodes));
   console.log(`\navailability: ${availability.checks} checks, ${availability.failed} failed`);

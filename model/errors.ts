@@ -43,6 +43,8 @@ export const Failure = {
   DrainCancelled: 'DrainCancelled',
   /** maxSurge with a provider that cannot register new nodes */
   SurgeUnsupported: 'SurgeUnsupported',
+  /** another running workflow holds the cluster's upgrade lock (workflows/cluster/); its details name it */
+  ClusterLocked: 'ClusterLocked',
 } as const;
 
 export type FailureType = (typeof Failure)[keyof typeof Failure];

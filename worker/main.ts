@@ -5,8 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { workerDeps } from '../activities/deps.js';
-import { DEFAULT_STATE_DIR } from '../activities/record/store.js';
+import { DEFAULT_STATE_DIR, workerDeps } from '../activities/deps.js';
 import { catalogueOption, connectionFlags, connectionOptions, taskQueueOption } from '../config/flags.js';
 import { connectWorker, temporalSettings } from '../config/temporal.js';
 import { healthPort, serveHealth } from './health.js';
@@ -38,7 +37,10 @@ const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').descri
   .addOption(taskQueueOption())
   .addOption(catalogueOption())
   .addOption(
-    new Option('--state-dir <dir>', 'where cluster records are kept (shared by workers of the same clusters)')
+    new Option(
+      '--state-dir <dir>',
+      "this host's run files of replacement commands (per host by nature; cluster records live in Temporal)",
+    )
       .env('K8S_RU_STATE_DIR')
       .default(DEFAULT_STATE_DIR, '.run/state'),
   )

@@ -9,6 +9,7 @@ import {
   Runtime,
   Worker,
 } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/deps.js';
 import { createActivities } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../config/temporal.js';
@@ -64,7 +65,10 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** A file made by `npm run bundle`; without one the worker bundles the workflows itself (webpack, in this process) before it polls. */
   workflowBundle?: string;
-  /** What the activities use: the catalogue, API clients, the record store (see activities/deps.ts). */
+  /**
+   * What the activities use: the catalogue, API clients (see activities/deps.ts), and a Temporal client
+   * for the clusters' entities (one on `connection` when the deps bring none).
+   */
   deps: ActivityDeps;
   /** How long running activities may go on after shutdown is asked (SIGTERM) before they are cancelled; default 0. */
   shutdownGraceSeconds?: number;
@@ -79,7 +83,10 @@ export async function createWorker(o: WorkerOptions) {
     namespace: o.namespace,
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(o.workflowBundle ? { workflowBundle: { codePath: o.workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(o.deps),
+    activities: createActivities({
+      ...o.deps,
+      temporal: o.deps.temporal ?? new Client({ connection: o.connection, namespace: o.namespace }),
+    }),
     interceptors: {
       activity: [loggingInterceptor, traces.activity, reachInterceptor],
       workflowModules: WORKFLOW_INTERCEPTOR_MODULES,

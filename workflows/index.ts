@@ -1,5 +1,6 @@
 /** The workflows the worker bundles. */
+export { clusterRecord } from './cluster/index.js';
 export { nodeUpgrade } from './node-upgrade/index.js';
 export { notifyWebhooks } from './notify/index.js';
 export { rollingUpgrade } from './rolling-upgrade/index.js';
-export { clusterRecords, recoverCluster, upgradeCheck, upgradePlan } from './upgrade-plan/index.js';
+export { recoverCluster, upgradeCheck, upgradePlan } from './upgrade-plan/index.js';

@@ -1,6 +1,6 @@
 /**
- * `templates`, `clusters`, `validate`: the catalogue, with the clusters' records and the check of a
- * move answered by a worker (which keeps the records).
+ * `templates`, `clusters`, `validate`: the catalogue, with the clusters' records (read from their
+ * entities in Temporal) and the check of a move answered by a worker.
  */
 import type { Command } from 'commander';
 import { cliContext } from '../context.js';
@@ -26,9 +26,11 @@ export function catalogueCommands(program: Command): void {
     .command('clusters')
     .description('list the clusters (like `openstack coe cluster list`)')
     .action(async () => {
-      const { clusters } = cli.catalogue();
+      const catalogue = cli.catalogue();
+      const { clusters } = catalogue;
       const records = await clusterRecords(
         await cli.client(),
+        catalogue,
         clusters.map((c) => c.name),
         cli.taskQueue(),
       );

@@ -6,7 +6,9 @@
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
+import { loadCatalogue } from '../../activities/catalogue/load.js';
 import { DEFAULT_TASK_QUEUE } from '../../config/temporal.js';
+import type { Catalogue } from '../../model/catalogue.js';
 import type { Recovery } from '../../model/recovery.js';
 import { cliContext } from '../context.js';
 import { table } from '../table.js';
@@ -23,12 +25,18 @@ async function running(c: Client, id: string): Promise<boolean> {
 
 /**
  * Checks that no upgrade of the cluster runs — the one its record names, `upgrade-<cluster>`, the
- * latest Temporal lists — then has a worker recover it from the record as read before that check (an
- * upgrade that starts after it changes the record, and the worker refuses); throws naming a running upgrade.
+ * latest Temporal lists — then has a worker recover it from the record as read before that check: the
+ * worker takes the cluster's lock (refused while an upgrade holds it) and refuses a record changed
+ * since; throws naming a running upgrade.
  */
-export async function recoverCluster(c: Client, cluster: string, taskQueue = DEFAULT_TASK_QUEUE): Promise<Recovery> {
-  const [record] = await clusterRecords(c, [cluster], taskQueue);
-  if (!record) throw new Error(`no record of cluster ${cluster} came back from the worker`);
+export async function recoverCluster(
+  c: Client,
+  cluster: string,
+  taskQueue = DEFAULT_TASK_QUEUE,
+  catalogue: Catalogue = loadCatalogue(),
+): Promise<Recovery> {
+  const [record] = await clusterRecords(c, catalogue, [cluster], taskQueue);
+  if (!record) throw new Error(`no record of cluster ${cluster} came back from Temporal`);
   const name = record.cluster;
   const ids = new Set([record.workflow_id, upgradeId(name), await latestUpgradeId(c, name)]);
   for (const id of ids) {
@@ -83,7 +91,7 @@ export function recoverCommand(program: Command): void {
     )
     .argument('<cluster>')
     .action(async (cluster: string) => {
-      const r = await recoverCluster(await cli.client(), cli.clusterName(cluster), cli.taskQueue());
+      const r = await recoverCluster(await cli.client(), cli.clusterName(cluster), cli.taskQueue(), cli.catalogue());
       console.log(recoveryReport(r));
     });
 }

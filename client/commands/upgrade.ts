@@ -94,8 +94,8 @@ export function upgradeCommands(program: Command): void {
       const cat = cli.catalogue();
       const cluster = findCluster(cat, name);
       const c = await cli.client();
-      const [record] = await clusterRecords(c, [cluster.name], cli.taskQueue());
-      if (!record) throw new Error(`no record of cluster ${cluster.name} came back from the worker`);
+      const [record] = await clusterRecords(c, cat, [cluster.name], cli.taskQueue());
+      if (!record) throw new Error(`no record of cluster ${cluster.name} came back from Temporal`);
       // The upgrade the record names, else the latest one Temporal lists for the cluster.
       const upgrade = await queryStatus(c, cluster.name, record.workflow_id);
       console.log(clusterShow(cluster, findTemplate(cat, record.template), record, upgrade));

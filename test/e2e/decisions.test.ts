@@ -9,11 +9,11 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { findCluster, findTemplate, loadCatalogue } from '../../activities/catalogue/load.js';
 import { clusterShow } from '../../client/render.js';
-import { testDeps } from '../support/temporal.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import {
   closeHarness,
   CLUSTER,
+  clusterRecord,
   freshCluster,
   harness,
   type Harness,
@@ -89,7 +89,7 @@ describe('decisions on a blocked drain', () => {
     for (const name of skipped)
       assert.equal(live.find((n) => n.name === name)?.kubeletVersion, 'v1.11.9', `${name} was skipped`);
     const cat = loadCatalogue();
-    const record = testDeps.records.read(cat, findCluster(cat, CLUSTER));
+    const record = await clusterRecord();
     // Every pod the force deleted is named, in the final status, the node's progress and the record.
     const forced = final.forcedDeletions;
     assert.ok(forced.length > 0, 'the forced drain deleted a pod');

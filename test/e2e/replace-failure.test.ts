@@ -96,7 +96,7 @@ describe('a failed replacement', () => {
     for (const x of await nodes()) {
       assert.deepEqual([x.name, x.kubeletVersion, x.unschedulable], [x.name, 'v1.12.7', false]);
     }
-    assert.equal(clusterRecord().status, 'UPDATE_COMPLETE');
+    assert.equal((await clusterRecord()).status, 'UPDATE_COMPLETE');
   });
 
   it('skipNode goes on without the node and leaves it cordoned, named in the status and the record', async () => {
@@ -111,7 +111,7 @@ describe('a failed replacement', () => {
     assert.deepEqual([n?.step, n?.cordoned], ['skipped', true]);
     assert.match(n?.detail ?? '', /LEFT CORDONED/);
     assert.equal(await cordoned(node), true, 'still cordoned in the cluster');
-    const r = clusterRecord();
+    const r = await clusterRecord();
     assert.deepEqual(r.left_cordoned, [node]);
     assert.match(r.status_reason, new RegExp(`${node}=\\S+ \\(CORDONED\\)`));
     assert.equal(r.template, 'kubernetes-v1.11.9-prod-20190402', 'a node not upgraded keeps the old template');
@@ -130,7 +130,7 @@ describe('a failed replacement', () => {
       [node],
     );
     assert.equal(await cordoned(node), true);
-    const r = clusterRecord();
+    const r = await clusterRecord();
     assert.equal(r.status, 'UPDATE_ABORTED');
     assert.deepEqual(r.left_cordoned, [node]);
   });

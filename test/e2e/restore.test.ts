@@ -185,7 +185,11 @@ describe('recover', () => {
       new RegExp(`an upgrade of cluster ${CLUSTER} is running \\(workflow ${handle.workflowId}\\)`),
     );
     await handle.terminate('e2e: the upgrade is lost');
-    assert.equal(clusterRecord().status, 'UPDATE_IN_PROGRESS', 'a terminated upgrade leaves its record unfinished');
+    assert.equal(
+      (await clusterRecord()).status,
+      'UPDATE_IN_PROGRESS',
+      'a terminated upgrade leaves its record unfinished',
+    );
     assert.deepEqual(
       ourAnnotations(await read(node)).sort(),
       ['k8s-rolling-upgrade/changes', 'k8s-rolling-upgrade/cordoned-by'],
@@ -202,7 +206,7 @@ describe('recover', () => {
     for (const n of r.nodes) assert.equal(n.version, versions[n.name], `${n.name}'s version as reported`);
     const report = recoveryReport(r);
     for (const n of r.nodes) assert.match(report, new RegExp(`${n.name} .*${n.version}`));
-    const recovered = clusterRecord();
+    const recovered = await clusterRecord();
     assert.equal(recovered.status, 'UPDATE_FAILED');
     assert.equal(recovered.template, 'kubernetes-v1.11.9-prod-20190402', 'some nodes still run v1.11.9');
     assert.match(
@@ -218,7 +222,7 @@ describe('recover', () => {
       again.nodes.filter((n) => n.action !== 'untouched'),
       [],
     );
-    assert.equal(clusterRecord().status_reason, recovered.status_reason);
+    assert.equal((await clusterRecord()).status_reason, recovered.status_reason);
 
     setBudget(1);
     const next = await startUpgrade(h);
@@ -227,7 +231,7 @@ describe('recover', () => {
     for (const m of masters) assert.ok(skippedAsDone(final, m), `${m} is skipped: ${JSON.stringify(final.nodes)}`);
     for (const n of await nodes()) assert.equal(n.kubeletVersion, 'v1.12.7', n.name);
     await putBack([cordonedBefore]);
-    assert.equal(clusterRecord().status, 'UPDATE_COMPLETE');
+    assert.equal((await clusterRecord()).status, 'UPDATE_COMPLETE');
   });
 
   it('after a failed upgrade, a new one starts and skips the nodes already upgraded', async () => {
@@ -253,7 +257,7 @@ describe('recover', () => {
     await assert.rejects(resultWithin(failed), (err: Error) =>
       /forbidden: cannot create pods\/eviction/.test(String((err.cause as Error | undefined)?.message)),
     );
-    assert.equal(clusterRecord().status, 'UPDATE_FAILED');
+    assert.equal((await clusterRecord()).status, 'UPDATE_FAILED');
     const uids = new Map((await kube().core.listNode()).items.map((n) => [n.metadata?.name, n.metadata?.uid]));
     const upgraded = (await nodes()).filter((n) => n.kubeletVersion === 'v1.12.7').map((n) => n.name);
     for (const m of masters) assert.ok(upgraded.includes(m), `${m} was upgraded before the failure`);
@@ -270,6 +274,6 @@ describe('recover', () => {
     }
     for (const n of await nodes()) assert.equal(n.kubeletVersion, 'v1.12.7', n.name);
     await putBack([]);
-    assert.equal(clusterRecord().status, 'UPDATE_COMPLETE');
+    assert.equal((await clusterRecord()).status, 'UPDATE_COMPLETE');
   });
 });

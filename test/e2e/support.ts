@@ -1,19 +1,20 @@
 /**
  * What the e2e tests share: the real local cluster (reseeded before each test), a fresh cluster
- * record, a real worker on the real dev server, and small waits on the upgrade's status.
+ * record (its entity in Temporal started anew), a real worker on the real dev server, and small waits
+ * on the upgrade's status.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Kube } from '../../activities/kube/client.js';
 import { nodeState } from '../../activities/kube/nodes.js';
 import type { NodeState } from '../../model/kube.js';
 import type { UpgradeRequest } from '../../model/upgrade.js';
 import { clusterOptions, kubeconfigPath, kubectl, seed } from '../../localcluster/cluster.js';
-import { forgetClients, type Harness, testDeps, uniqueQueue } from '../support/temporal.js';
-import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
+import { forgetClients, type Harness, temporalAddress, testDeps, uniqueQueue } from '../support/temporal.js';
+import { forgetEntities, recordOf } from '../support/cluster-entity.js';
 import type { ClusterRecord } from '../../model/record.js';
 
 // The worker harness and status waits live in test/support/temporal.ts; e2e tests get them from here too.
@@ -28,17 +29,24 @@ export const cluster = clusterOptions();
 process.env.K8S_RU_KUBECONFIG = kubeconfigPath(cluster);
 export const kubeconfig = () => join(cluster.dir, 'kubeconfig');
 
-/** The seed's state again, and an empty record (the cluster at CREATE_COMPLETE). */
+let connected: Promise<Client> | undefined;
+/** A client of the tests' own on the dev server (the harness's worker has its own). */
+export const temporal = () =>
+  (connected ??= Connection.connect({ address: temporalAddress() }).then(
+    (connection) => new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }),
+  ));
+
+/** The seed's state again, and a fresh record (the cluster at CREATE_COMPLETE: its entity started anew). */
 export async function freshCluster(): Promise<void> {
   process.env.K8S_RU_STATE_DIR = mkdtempSync(join(tmpdir(), 'k8s-ru-e2e-state-'));
   forgetClients();
+  await forgetEntities(await temporal(), [CLUSTER]);
   await seed(cluster);
 }
 
-/** The test cluster's record as the worker keeps it (this test's state directory). */
-export function clusterRecord(): ClusterRecord {
-  const cat = loadCatalogue();
-  return testDeps.records.read(cat, findCluster(cat, CLUSTER));
+/** The test cluster's record as its entity in Temporal holds it (what `kru status` reads). */
+export async function clusterRecord(): Promise<ClusterRecord> {
+  return await recordOf(await temporal(), CLUSTER);
 }
 
 export function kube(): Kube {

@@ -61,7 +61,7 @@ describe('rolling upgrade end to end', () => {
       children.slice(0, 3).every((id) => id.includes('-master-')),
       `control plane first: ${children.join(', ')}`,
     );
-    const r = clusterRecord();
+    const r = await clusterRecord();
     assert.equal(r.status, 'UPDATE_COMPLETE');
     assert.equal(r.template, TARGET);
     assert.equal(r.coe_version, 'v1.12.7');
@@ -114,7 +114,7 @@ describe('rolling upgrade end to end', () => {
       'no node left cordoned',
     );
     assert.equal(live.find((n) => n.name === node)?.kubeletVersion, 'v1.11.9');
-    const r = clusterRecord();
+    const r = await clusterRecord();
     assert.equal(r.status, 'UPDATE_ABORTED');
     for (const n of live)
       assert.ok(r.status_reason.includes(`${n.name}=${n.kubeletVersion}`), `${n.name} in ${r.status_reason}`);

@@ -60,7 +60,7 @@ describe('a way back from everything', () => {
     assert.equal(s.phase, 'aborted');
     assert.equal(s.clusterStatus, 'UPDATE_ABORTED');
     assert.equal(s.nodes.find((n) => n.name === node)?.step, 'restored');
-    assert.equal(clusterRecord().status, 'UPDATE_ABORTED');
+    assert.equal((await clusterRecord()).status, 'UPDATE_ABORTED');
     await nothingCordoned();
   });
 
@@ -72,7 +72,7 @@ describe('a way back from everything', () => {
     const final = await resultWithin(handle, 30_000);
     assert.ok(Date.now() - asked < 20_000, `aborted within ${Date.now() - asked} ms, not after the 900 s soak`);
     assert.equal(final.phase, 'aborted');
-    assert.equal(clusterRecord().status, 'UPDATE_ABORTED');
+    assert.equal((await clusterRecord()).status, 'UPDATE_ABORTED');
     await nothingCordoned();
   });
 
@@ -101,7 +101,7 @@ describe('a way back from everything', () => {
       const final = await resultWithin(handle, 30_000);
       assert.ok(Date.now() - asked < 20_000, `aborted within ${Date.now() - asked} ms, not after the 900 s gate`);
       assert.equal(final.phase, 'aborted');
-      assert.equal(clusterRecord().status, 'UPDATE_ABORTED');
+      assert.equal((await clusterRecord()).status, 'UPDATE_ABORTED');
       await nothingCordoned();
     });
   });
@@ -134,7 +134,7 @@ describe('nodes that come and go', () => {
       false,
       'the deleted node was not registered again',
     );
-    const r = clusterRecord();
+    const r = await clusterRecord();
     assert.equal(r.status, 'UPDATE_COMPLETE');
     assert.equal(r.coe_version, 'v1.12.7', `a gone node does not make the upgrade partial: ${r.status_reason}`);
     await nothingCordoned();

@@ -153,16 +153,20 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
       if (i >= 0) world.splice(i, 1);
     },
     waitNodeReady: async ({ targetVersion }) => ({ version: targetVersion }),
-    recordStatus: async ({ cluster, patch }) => ({
-      cluster,
-      status: 'UPDATE_IN_PROGRESS',
-      status_reason: '',
-      template: '',
-      coe_version: '',
-      updated_at: '',
-      ...patch,
-    }),
+    // The cluster's record and lock (workflows/cluster/ in production): always granted here.
+    acquireCluster: async ({ cluster }) => ({ record: record(cluster) }),
+    patchClusterRecord: async ({ cluster, patch }) => record(cluster, patch),
+    releaseCluster: async ({ cluster, patch }) => record(cluster, patch),
   };
+  const record = (cluster: string, patch: object = {}) => ({
+    cluster,
+    status: 'UPDATE_IN_PROGRESS' as const,
+    status_reason: '',
+    template: '',
+    coe_version: '',
+    updated_at: '',
+    ...patch,
+  });
   const reset = () => {
     cordoned.length = 0;
     calls.length = 0;

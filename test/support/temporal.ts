@@ -11,9 +11,9 @@ import { DEFAULT_CATALOGUE, loadCatalogue } from '../../activities/catalogue/loa
 import type { ActivityDeps } from '../../activities/deps.js';
 import type { Activities } from '../../activities/index.js';
 import { kubeClients } from '../../activities/kube/client.js';
-import { DEFAULT_STATE_DIR, recordStore } from '../../activities/record/store.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { createWorker, quietRuntime, WORKFLOWS_PATH } from '../../worker/worker.js';
+import { forgetEntities } from './cluster-entity.js';
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
@@ -32,20 +32,15 @@ export async function devServer(): Promise<TestWorkflowEnvironment> {
 }
 
 /**
- * The activities' dependencies as the tests set them: the catalogue file and the state directory named
- * by K8S_RU_CATALOGUE and K8S_RU_STATE_DIR when used (tests switch both between cases, while their
- * worker runs). API clients are rebuilt when a cluster's kubeconfig changes.
+ * The activities' dependencies as the tests set them: the catalogue file named by K8S_RU_CATALOGUE
+ * when used (tests switch it between cases, while their worker runs). API clients are rebuilt when a
+ * cluster's kubeconfig changes. The records live in Temporal: the worker brings its own client.
  */
 const catalogue = () => loadCatalogue(process.env.K8S_RU_CATALOGUE ?? DEFAULT_CATALOGUE);
 const clients = kubeClients(catalogue);
-const records = () => recordStore(process.env.K8S_RU_STATE_DIR ?? DEFAULT_STATE_DIR);
 export const testDeps: ActivityDeps = {
   catalogue,
   kube: (cluster) => clients.kube(cluster),
-  records: {
-    read: (cat, cluster) => records().read(cat, cluster),
-    write: (record) => records().write(record),
-  },
 };
 
 /** Closes the API clients' connections (the next use opens new ones). */
@@ -74,10 +69,11 @@ export interface Harness {
 
 /**
  * The dev server plus, unless `worker` is false, a running worker on a task queue of its own: the real
- * activities, or the given (mocked) ones.
+ * activities, or the given (mocked) ones. The catalogue's clusters start with fresh entities.
  */
 export async function harness(worker: boolean | Partial<Activities> = true, prefix = 'test'): Promise<Harness> {
   const env = await devServer();
+  await forgetEntities(env.client);
   const h: Harness = { env, client: env.client, taskQueue: uniqueQueue(prefix) };
   if (worker === true) h.worker = await testWorker(env, h.taskQueue);
   else if (worker) {

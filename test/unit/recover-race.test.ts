@@ -88,7 +88,7 @@ function fakeWorld(nodes: V1Node[], record: ClusterRecord, hooks: Hooks = {}) {
   const deps = {
     catalogue: () => catalogue,
     kube: () => kube,
-    records: {
+    record: {
       read: () => w.record,
       write: (r: ClusterRecord) => {
         w.written.push(r);

@@ -1,9 +1,9 @@
 /**
  * The worker's dependencies: the catalogue file is loaded at start (a broken one stops the worker
- * there) and again when it changes; records live in the state directory given.
+ * there) and again when it changes; the state directory given holds only this host's run files.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -73,19 +73,14 @@ describe('kubeClients', () => {
 });
 
 describe('workerDeps', () => {
-  it('keeps records in the state directory given', () => {
+  it('keeps only run files in the state directory given: no cluster record (those live in Temporal)', () => {
     const path = join(dir, 'with-extra.yaml');
     writeFileSync(path, fixture + extra);
     const stateDir = join(dir, 'state');
     const deps = workerDeps({ catalogue: path, stateDir });
-    const cat = deps.catalogue();
-    const cluster = findCluster(cat, 'k8s-upgrade-test');
-    assert.equal(deps.records.read(cat, cluster).status_reason, 'declared in the catalogue');
-    deps.records.write({ ...deps.records.read(cat, cluster), status: 'UPDATE_COMPLETE', status_reason: 'test' });
-    const file = JSON.parse(readFileSync(join(stateDir, 'clusters', 'k8s-upgrade-test.json'), 'utf8')) as {
-      status: string;
-    };
-    assert.equal(file.status, 'UPDATE_COMPLETE');
+    assert.equal(deps.stateDir, stateDir);
+    assert.equal('records' in deps, false);
+    assert.equal(existsSync(join(stateDir, 'clusters')), false);
     assert.throws(() => deps.kube('added-later'), /its kubeconfig \/nonexistent does not exist/);
     deps.close();
   });

@@ -66,7 +66,8 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   // A cancellation (Web UI, `temporal workflow cancel`) is an abort, wherever it finds the upgrade.
   CancellationScope.current().cancelRequested.catch(() => upgrade.abort('the upgrade workflow was cancelled'));
 
-  const record = new RecordWriter(request.cluster, id);
+  // A run continued as new holds the cluster's lock already (the same id and run chain).
+  const record = new RecordWriter(request.cluster, id, workflowInfo().firstExecutionRunId, carried !== undefined);
   const windows = parseWindows(options.windows);
   const atSafePoint = () => safePoint(upgrade, windows, record, notifier);
   const gate = (what: string, nodes: string[]) =>
@@ -92,9 +93,11 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   } else {
     // Before anything is touched: a refusal leaves the cluster and its record as they were.
     try {
-      valid = await checks(upgrade, request, options);
+      valid = await checks(upgrade, request, options, record);
     } catch (err) {
       upgrade.fail(rootCause(err));
+      // a lock not let go here is the entity's to clear once this workflow has ended
+      await CancellationScope.nonCancellable(() => record.release()).catch(() => undefined);
       await notifier.ended();
       throw err;
     }
@@ -160,10 +163,16 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
 /** How many times the upgrade looks for nodes that joined during it (each time a final batch). */
 const JOIN_ROUNDS = 3;
 
-/** Validation, the plan and the pre-flight gate. */
-async function checks(upgrade: Upgrade, request: UpgradeRequest, options: UpgradeOptions): Promise<ValidatedUpgrade> {
+/** Validation, the cluster's lock, the plan and the pre-flight gate. */
+async function checks(
+  upgrade: Upgrade,
+  request: UpgradeRequest,
+  options: UpgradeOptions,
+  record: RecordWriter,
+): Promise<ValidatedUpgrade> {
   const valid = await quick.validateUpgrade(request);
   upgrade.validated(valid);
+  await record.acquire(valid);
   const plan = await preflight.planUpgrade({
     cluster: valid.cluster,
     fromVersion: valid.fromVersion,

@@ -1,24 +1,66 @@
 /**
  * The cluster's record (what `status` shows when no upgrade runs, like `openstack coe cluster show`),
- * written at each turn of the upgrade: started, paused, resumed and how it ended.
+ * kept by the cluster's entity in Temporal (workflows/cluster/), and the upgrade lock it grants: taken
+ * right after validation, before the plan and the pre-flight gate, so of two upgrades of one cluster
+ * only one goes on; the record written at each turn (started, paused, resumed); the lock let go with
+ * how the upgrade ended, whatever the ending (a terminate is found out by the entity).
  */
 import type { Baseline } from '../../model/baseline.js';
-import type { ClusterRecord } from '../../model/record.js';
+import type { HolderRef, RecordPatch } from '../../model/lock.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import type { ValidatedUpgrade } from '../../model/upgrade.js';
 import { sameVersion } from '../../model/versions.js';
 import { quick } from './activities.js';
 
-type Patch = Partial<Omit<ClusterRecord, 'cluster' | 'updated_at'>>;
+type Patch = RecordPatch;
 
 export class RecordWriter {
+  private readonly holder: HolderRef;
+
+  /** `held`: the lock is this upgrade's already (a run continued as new; the same id and run chain). */
   constructor(
     private readonly cluster: string,
     private readonly workflowId: string,
-  ) {}
+    runChain: string,
+    private held = false,
+  ) {
+    this.holder = { workflowId, runChain };
+  }
+
+  /** Takes the cluster's lock (refused, naming the upgrade that holds it, while one runs). */
+  async acquire(valid: ValidatedUpgrade): Promise<void> {
+    await quick.acquireCluster({
+      cluster: valid.cluster,
+      holder: this.holder,
+      purpose: 'upgrade',
+      target: valid.toTemplate,
+    });
+    this.held = true;
+  }
+
+  /** Lets go of the lock without changing the record (an upgrade refused before it started). */
+  async release(): Promise<void> {
+    if (!this.held) return;
+    await quick.releaseCluster({ cluster: this.cluster, holder: this.holder });
+    this.held = false;
+  }
 
   private async write(patch: Patch): Promise<void> {
-    await quick.recordStatus({ cluster: this.cluster, patch: { workflow_id: this.workflowId, ...patch } });
+    await quick.patchClusterRecord({
+      cluster: this.cluster,
+      holder: this.holder,
+      patch: { workflow_id: this.workflowId, ...patch },
+    });
+  }
+
+  /** The last write: the record says how the upgrade ended, and the lock is free. */
+  private async end(patch: Patch): Promise<void> {
+    await quick.releaseCluster({
+      cluster: this.cluster,
+      holder: this.holder,
+      patch: { workflow_id: this.workflowId, ...patch },
+    });
+    this.held = false;
   }
 
   /** `baseline`: what the pre-flight found unhealthy and the operator accepted (replaces the last upgrade's). */
@@ -40,7 +82,7 @@ export class RecordWriter {
   }
 
   async aborted(status: UpgradeStatus): Promise<void> {
-    await this.write({
+    await this.end({
       status: 'UPDATE_ABORTED',
       status_reason: `aborted by the operator; nodes: ${versions(status)}`,
       ...traces(status),
@@ -48,7 +90,7 @@ export class RecordWriter {
   }
 
   async failed(message: string, status: UpgradeStatus): Promise<void> {
-    await this.write({
+    await this.end({
       status: 'UPDATE_FAILED',
       status_reason: `${message}; nodes: ${versions(status)}`,
       ...traces(status),
@@ -58,7 +100,7 @@ export class RecordWriter {
   /** Nodes skipped by the operator still run the old version: the cluster then keeps its old template. */
   async completed(valid: ValidatedUpgrade, status: UpgradeStatus): Promise<void> {
     const behind = status.nodes.filter((n) => n.step !== 'gone' && !sameVersion(n.version, valid.toVersion));
-    await this.write(
+    await this.end(
       behind.length === 0
         ? {
             status: 'UPDATE_COMPLETE',

@@ -1,15 +1,15 @@
 /**
- * The CLI's read-only questions, answered on the worker (where the catalogue, the kubeconfigs and the
- * records are), so the CLI needs nothing but Temporal: may this cluster move to that template
- * (`upgradeCheck`), what would the upgrade do (`upgradePlan`), and what do the clusters' records say
- * (`clusterRecords`). Each is a few activities long and changes nothing. `recoverCluster` (./recover.ts)
- * is the one that changes something: it puts back what an ended upgrade left.
+ * The CLI's read-only questions, answered on the worker (where the catalogue and the kubeconfigs
+ * are), so the CLI needs nothing but Temporal: may this cluster move to that template (`upgradeCheck`,
+ * against the record and lock its entity holds) and what would the upgrade do (`upgradePlan`). Each is
+ * a few activities long and changes nothing. The CLI reads the records from the clusters' entities
+ * itself (workflows/cluster/). `recoverCluster` (./recover.ts) is the one that changes something: it
+ * puts back what an ended upgrade left.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { acceptanceOf } from '../../model/baseline.js';
 import type { GateResult } from '../../model/kube.js';
-import type { ClusterRecord } from '../../model/record.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../../model/upgrade.js';
 import { checkRequest } from '../input.js';
 
@@ -56,8 +56,3 @@ export async function upgradePlan(
 
 /** How long the plan's health read waits for the cluster to become healthy. */
 const PLAN_HEALTH_SECONDS = 10;
-
-/** The named clusters' records, in the order asked. */
-export async function clusterRecords(clusters: string[]): Promise<ClusterRecord[]> {
-  return await act.readClusterRecords(clusters);
-}

@@ -1,11 +1,12 @@
 /**
  * `recoverCluster`: the CLI's `recover`, answered on the worker. After an upgrade ended without
  * putting its nodes back (terminated, its worker lost, a failure), the nodes carrying its record are
- * restored and the cluster's record is left in a state a new upgrade starts from. The caller has
- * checked that no upgrade of the cluster runs and sends the record as it read it then (the upgrade it
- * names, its status and updated_at): recover refuses once the record says otherwise.
+ * restored and the cluster's record is left in a state a new upgrade starts from. Recover holds the
+ * cluster's lock meanwhile (workflows/cluster/): refused while an upgrade holds it and runs, and no
+ * upgrade starts until it is done. The caller sends the record as it read it (the upgrade it names,
+ * its status and updated_at): recover refuses when the record says otherwise.
  */
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { ClusterStatusName } from '../../model/catalogue.js';
 import { Failure } from '../../model/errors.js';
@@ -51,5 +52,13 @@ export function checkRecover(raw: unknown): RecoverRequest {
 const FIELDS = ['cluster', 'upgradeId', 'status', 'updatedAt'];
 
 export async function recoverCluster(input: RecoverRequest): Promise<Recovery> {
-  return await act.recoverNodes(checkRecover(input));
+  const request = checkRecover(input);
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  const holder = { workflowId, runChain: firstExecutionRunId };
+  const { record: held } = await act.acquireCluster({ cluster: request.cluster, holder, purpose: 'recover' });
+  try {
+    return await act.recoverNodes({ ...request, cluster: held.cluster, held, holder });
+  } finally {
+    await CancellationScope.nonCancellable(() => act.releaseCluster({ cluster: held.cluster, holder }));
+  }
 }

@@ -1,0 +1,102 @@
+/**
+ * Talking to a cluster's entity (workflows/cluster/) from outside Temporal's workers: reading its record and lock (a
+ * query), taking and letting go of the lock and changing the record (updates), and describing a
+ * holder's workflow. The activities and the CLI both use it, each with its own Temporal client. The
+ * entity is started on first use (update-with-start) on the caller's task queue, from the state its
+ * last run left (an entity terminated by hand) or else from the record the catalogue declares.
+ */
+import {
+  type Client,
+  WithStartWorkflowOperation,
+  type WorkflowExecutionDescription,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
+import type {
+  Acquired,
+  AcquireRequest,
+  ClusterEntityInput,
+  ClusterState,
+  HolderRef,
+  HolderState,
+  PatchRequest,
+  ReleaseRequest,
+} from '../model/lock.js';
+import { ENTITY_WORKFLOW, entityId } from '../model/lock.js';
+import type { ClusterRecord } from '../model/record.js';
+
+/** Answers `undefined` when no workflow of that id exists (never started, or deleted). */
+async function unlessMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The entity's state: its last run's, or the declared record's when it never ran. */
+export async function readState(client: Client, declared: ClusterRecord): Promise<ClusterState> {
+  const handle = client.workflow.getHandle(entityId(declared.cluster));
+  const state = await unlessMissing(handle.query<ClusterState>('state'));
+  return state ?? { cluster: declared.cluster, record: declared, history: [] };
+}
+
+const statusOf = (d: WorkflowExecutionDescription): HolderState => ({
+  running: d.status.name === 'RUNNING',
+  status: d.status.name,
+});
+
+/** Whether the holder's run chain still runs, and if not how its workflow ended (GONE: no such run). */
+export async function holderState(client: Client, ref: HolderRef): Promise<HolderState> {
+  const latest = await unlessMissing(client.workflow.getHandle(ref.workflowId).describe());
+  if (!latest) return { running: false, status: 'GONE' };
+  const chain = latest.raw.workflowExecutionInfo?.firstRunId ?? '';
+  if (chain === ref.runChain || latest.runId === ref.runChain) return statusOf(latest);
+  // The latest run is not of the holder's chain (or the server does not say): its first run tells.
+  const first = await unlessMissing(client.workflow.getHandle(ref.workflowId, ref.runChain).describe());
+  if (!first) return { running: false, status: 'GONE' };
+  if (first.status.name !== 'CONTINUED_AS_NEW') return statusOf(first);
+  // It continued as new: the latest run is its when the server named no chain, else another chain ended it.
+  return chain === '' ? statusOf(latest) : { running: false, status: 'ENDED' };
+}
+
+/** One cluster's entity, reached with `client`; started on `taskQueue` when it is not running. */
+export function clusterEntity(client: Client, taskQueue: string, declared: () => ClusterRecord) {
+  const id = () => entityId(declared().cluster);
+  /** An update to the running entity, or to one started from the last state known. */
+  async function update<T>(name: string, args: unknown[]): Promise<T> {
+    const handle = client.workflow.getHandle(id());
+    const done = await unlessMissing(handle.executeUpdate<T, [unknown]>(name, { args: args as [unknown] }));
+    if (done !== undefined) return done;
+    const { cluster, record, holder, history } = await readState(client, declared());
+    const input: ClusterEntityInput = { cluster, record, holder, history };
+    const start = new WithStartWorkflowOperation(ENTITY_WORKFLOW, {
+      workflowId: id(),
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Record and upgrade lock of cluster ${cluster}`,
+      staticDetails:
+        `The record of cluster **${cluster}** (what \`kru status\` shows) and its one-upgrade-at-a-time lock. ` +
+        'Query `state` or `record`; it runs for ever.',
+    });
+    return await client.workflow.executeUpdateWithStart<Workflow, T, [unknown]>(name, {
+      args: args as [unknown],
+      startWorkflowOperation: start,
+    });
+  }
+  return {
+    state: () => readState(client, declared()),
+    /** The state, a holder whose workflow ended cleared first (its record then says how it ended). */
+    async settled(): Promise<ClusterState> {
+      const s = await readState(client, declared());
+      if (!s.holder || (await holderState(client, s.holder)).running) return s;
+      await update('settle', []);
+      return await readState(client, declared());
+    },
+    acquire: (req: AcquireRequest) => update<Acquired>('acquire', [req]),
+    patch: (req: PatchRequest) => update<ClusterRecord>('patch', [req]),
+    release: (req: ReleaseRequest) => update<ClusterRecord>('release', [req]),
+  };
+}
