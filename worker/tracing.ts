@@ -8,6 +8,9 @@
  * either way, so workers with and without tracing can share upgrades.
  */
 import { createRequire } from 'node:module';
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
@@ -30,6 +33,8 @@ export const TRACING_WORKFLOW_MODULE = createRequire(import.meta.url).resolve(
 
 export const SERVICE_NAME = 'k8s-rolling-upgrade-worker';
 
+let globalsSet = false;
+
 export interface Tracing {
   /** where spans go, or undefined when they are dropped */
   endpoint?: string;
@@ -45,6 +50,13 @@ export interface Tracing {
  * standard variables, OTEL_SERVICE_NAME), or into `processor` (a test's in-memory exporter).
  */
 export function tracing(env: NodeJS.ProcessEnv = process.env, processor?: SpanProcessor): Tracing {
+  // The activity interceptor reads the scheduling span from the activity's headers (W3C trace context)
+  // and makes it the active context of the activity's span (async local storage).
+  if (!globalsSet) {
+    globalsSet = true;
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  }
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
   if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
     throw new Error(`the OTLP endpoint must be an http:// or https:// URL (OTLP/HTTP), not "${endpoint}"`);

@@ -46,7 +46,8 @@ export function quietRuntime(level: LogLevel = 'WARN', telemetry: Telemetry = {}
       write(entry);
     }),
     telemetryOptions: {
-      ...(telemetry.logFormat === 'json' ? { logging: { forward: {}, filter: { core: level, other: 'ERROR' } } } : {}),
+      // The core's lines as in text format (WARN and above), through the logger instead of straight out.
+      ...(telemetry.logFormat === 'json' ? { logging: { forward: {} } } : {}),
       ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}),
     },
   });
