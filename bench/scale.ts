@@ -12,7 +12,11 @@
  * of the worker and of the Temporal server, the cluster setup time, where the time and the CPU went,
  * the machine.
  *
- *   npm run bench:scale [-- NODES PODS]
+ * `--temporal cluster` runs it on the production-shaped Temporal instead of the dev server: two server
+ * processes on PostgreSQL (scripts/temporal-cluster.sh, bench/lib/temporal-cluster.ts), the worker on
+ * the first one's frontend, the bench's client on the second's.
+ *
+ *   npm run bench:scale [-- NODES PODS] [--temporal dev|cluster]
  */
 import { Client, Connection } from '@temporalio/client';
 import { batchSize } from '../model/batches.js';
@@ -26,6 +30,7 @@ import { awaitUpgrade } from './lib/progress.js';
 import { cores, load, log, mb, memory, secs } from './lib/report.js';
 import { scaleReport } from './lib/scale-report.js';
 import { cpuMeter, memoryKb, rssSampler } from './lib/sampling.js';
+import { postgresMeter, temporalCluster } from './lib/temporal-cluster.js';
 import {
   CLUSTER,
   FROM,
@@ -40,7 +45,17 @@ import {
 import { peakWorkerStats, startWorker, stopWorker, type WorkerProcess } from './lib/worker-process.js';
 import { spreadWorkloads, waitWorkloads } from './lib/workloads.js';
 
-const usage = 'usage: npm run bench:scale [-- NODES PODS]   (NODES ≥ 4: 3 control plane + workers)';
+const usage =
+  'usage: npm run bench:scale [-- NODES PODS] [--temporal dev|cluster]   (NODES ≥ 4: 3 control plane + workers)';
+// `--temporal KIND` is taken out of the arguments before NODES and PODS are read.
+const flag = process.argv.indexOf('--temporal');
+const kind = flag < 0 ? 'dev' : process.argv.splice(flag, 2)[1];
+if (kind !== 'dev' && kind !== 'cluster') {
+  console.error(
+    `--temporal is dev (the dev server on SQLite) or cluster (two servers on PostgreSQL), not "${kind}"\n${usage}`,
+  );
+  process.exit(2);
+}
 const nodesWanted = countArg(0, 1000, 4, usage);
 const podsWanted = countArg(1, 10000, 0, usage);
 const MAX_UNAVAILABLE = '10%';
@@ -51,7 +66,8 @@ const PAUSE_LIMIT_S = 300; // a paused upgrade (failed gate, blocked drain) fail
 const DEPLOYMENTS = Math.ceil(podsWanted / REPLICAS);
 
 const taskQueue = 'bench-scale';
-const temporal = temporalServer('scale-temporal', 7533);
+const twoServers = kind === 'cluster' ? temporalCluster('scale-temporal-cluster', 7560) : undefined;
+const temporal = twoServers ?? temporalServer('scale-temporal', 7533);
 const workerLog = runPath('scale-worker.log');
 const cluster = benchCluster('scale-cluster', 34443, {
   layout: { cluster: CLUSTER, masters: 3, workers: nodesWanted - 3, kubeletVersion: FROM },
@@ -82,6 +98,7 @@ let failure: string | undefined;
 try {
   temporal.start({ fresh: true });
   const temporalPid = temporal.pid();
+  const temporalPids = twoServers?.pids() ?? { temporal: temporalPid };
 
   // -- cluster setup --
   const t0 = Date.now();
@@ -105,12 +122,13 @@ try {
   await race(worker.ready);
   log(`worker: pid ${workerPid} polling task queue ${taskQueue}`);
   const components = componentPids(cluster);
-  const watched = () => ({ worker: workerPid, temporal: temporalPid, ...components });
+  const watched = () => ({ worker: workerPid, ...temporalPids, ...components });
   const cpu = cpuMeter(watched);
   const workBefore = await controllerWork(cluster);
   const rss = rssSampler(watched);
+  const postgres = twoServers && postgresMeter(twoServers.postgresPid());
 
-  connection = await Connection.connect({ address: temporal.address });
+  connection = await Connection.connect({ address: twoServers?.address2 ?? temporal.address });
   const client = new Client({ connection });
   const workflowId = `bench-scale-${Date.now()}`;
   const start = Date.now();
@@ -125,15 +143,22 @@ try {
     startedAt: start,
     pauseLimitS: PAUSE_LIMIT_S,
     interruption,
-    extra: () => `worker RSS ${mb(memoryKb(workerPid, 'VmRSS'))}, Temporal ${mb(memoryKb(temporalPid, 'VmRSS'))}`,
+    extra: () =>
+      `worker RSS ${mb(memoryKb(workerPid, 'VmRSS'))}, Temporal ${Object.values(temporalPids)
+        .map((pid) => mb(memoryKb(pid, 'VmRSS')))
+        .join(' + ')}`,
   });
   const phase = stopped ? `stopped in phase ${final?.phase ?? '?'}: ${stopped}` : (final?.phase ?? '?');
   const total = Date.now() - start;
   rss.stop();
   const spent = cpu.stop();
+  const pg = postgres?.stop();
   const busiest = busiestControllers(workBefore, await controllerWork(cluster), 6);
   const workerHwm = memoryKb(workerPid, 'VmHWM');
-  const temporalHwm = memoryKb(temporalPid, 'VmHWM');
+  const temporalHwm = Object.fromEntries(Object.entries(temporalPids).map(([n, pid]) => [n, memoryKb(pid, 'VmHWM')]));
+  const servers = Object.entries(temporalHwm)
+    .map(([n, kb]) => `${n} ${mb(kb)}`)
+    .join(' + ');
   log(`upgrade: ${phase} after ${secs(total)}`);
 
   // -- the nodes, from the API; the histories; the report --
@@ -165,7 +190,13 @@ try {
       sampledPeakKb: rss.peaks.worker ?? 0,
       stats: peakWorkerStats(workerLog),
     },
-    temporal: { pid: temporalPid, peakKb: temporalHwm },
+    temporal: {
+      pid: temporalPid,
+      peakKb: Object.values(temporalHwm).reduce((a, b) => a + b, 0),
+      what:
+        pg &&
+        `two servers on PostgreSQL: ${servers} (VmHWM); PostgreSQL peak ${mb(pg.peakKb)} (PSS of its processes), CPU ${pg.cpu.toFixed(1)} s`,
+    },
     cluster: Object.fromEntries(Object.entries(components).map(([n, pid]) => [n, memoryKb(pid, 'VmHWM')])),
     cpu: spent,
     busiest,
@@ -183,7 +214,7 @@ try {
 } catch (err) {
   failure = `FAILED: ${(err as Error).stack ?? String(err)}`;
 } finally {
-  log('teardown: worker, cluster, Temporal dev server');
+  log(`teardown: worker, cluster, Temporal ${kind === 'dev' ? 'dev server' : 'servers and PostgreSQL'}`);
   if (worker) await stopWorker(worker.child);
   await connection?.close();
   try {

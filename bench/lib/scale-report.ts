@@ -29,7 +29,8 @@ export interface ScaleRun {
   /** where the upgrade time went (lib/batches.ts), or why it could not be read */
   breakdown?: string[] | string;
   worker: { pid: number; peakKb: number; sampledPeakKb: number; stats: string };
-  temporal: { pid: number; peakKb: number };
+  /** peakKb: of all its server processes; what: which they are, when not the dev server */
+  temporal: { pid: number; peakKb: number; what?: string };
   /** peak RSS of each cluster component */
   cluster: Record<string, number>;
   cpu: CpuSpent;
@@ -95,7 +96,10 @@ export function scaleReport(r: ScaleRun): string[] {
   );
   line('worker peak RSS during upgrade', `${mb(r.worker.sampledPeakKb)} (VmRSS sampled every second)`);
   line('worker at its peak of cached workflows', r.worker.stats);
-  line('Temporal server peak RSS', `${mb(r.temporal.peakKb)} (VmHWM of pid ${r.temporal.pid}, dev server on SQLite)`);
+  line(
+    'Temporal server peak RSS',
+    `${mb(r.temporal.peakKb)} (${r.temporal.what ?? `VmHWM of pid ${r.temporal.pid}, dev server on SQLite`})`,
+  );
   const components = Object.entries(r.cluster).map(([n, kb]) => `${n} ${mb(kb)}`);
   line('cluster peak RSS (VmHWM)', components.join(', '));
 

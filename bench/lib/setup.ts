@@ -21,7 +21,7 @@ export const TO = 'v1.12.7';
 /** A folder of this bench run: $K8S_RU_BENCH_RUN/<name>. */
 export const runPath = (name: string) => join(process.env.K8S_RU_BENCH_RUN || join(ROOT, '.run/bench'), name);
 
-function port(variable: string, fallback: number): number {
+export function port(variable: string, fallback: number): number {
   const value = process.env[variable];
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
