@@ -8,6 +8,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_STATE_DIR, workerDeps } from '../activities/deps.js';
 import { catalogueOption, connectionFlags, connectionOptions, taskQueueOption } from '../config/flags.js';
 import { connectWorker, temporalSettings } from '../config/temporal.js';
+import {
+  checkVersionFlags,
+  DEFAULT_DEPLOYMENT_NAME,
+  routingText,
+  settleRouting,
+  versioningVariable,
+  workerVersion,
+} from './deployment.js';
 import { healthPort, serveHealth } from './health.js';
 import { LOG_FORMATS, type LogFormat } from './logging.js';
 import { metricsAddress, prometheusMetrics } from './metrics.js';
@@ -30,6 +38,9 @@ interface WorkerFlags {
   healthPort?: number;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logFormat: LogFormat;
+  versioning: boolean;
+  deploymentName: string;
+  buildId?: string;
   metricsPort?: string;
 }
 
@@ -95,7 +106,28 @@ const program = connectionFlags(new Command('k8s-rolling-upgrade-worker').descri
       .env('K8S_RU_METRICS_PORT'),
   );
 
+program
+  .addOption(
+    new Option('--deployment-name <name>', 'the Worker Deployment this worker is a version of')
+      .env('K8S_RU_DEPLOYMENT_NAME')
+      .default(DEFAULT_DEPLOYMENT_NAME),
+  )
+  .addOption(
+    new Option(
+      '--build-id <id>',
+      "this worker's version in the deployment (default: the package version and a hash of the workflow bundle)",
+    ).env('K8S_RU_BUILD_ID'),
+  )
+  .addOption(
+    new Option(
+      '--no-versioning',
+      'run unversioned: running upgrades move to whatever code the workers run (env: K8S_RU_VERSIONING=off)',
+    ),
+  );
+
 program.action(async (opts: WorkerFlags) => {
+  const versioning = { ...opts, versioning: opts.versioning && versioningVariable(process.env.K8S_RU_VERSIONING) };
+  checkVersionFlags(versioning);
   const every = opts.statsEvery === undefined ? 0 : Number(opts.statsEvery);
   if (!(every >= 0)) throw new Error(`--stats-every must be a number of seconds >= 0 (got ${opts.statsEvery})`);
   const grace = Number(opts.shutdownGrace);
@@ -114,22 +146,34 @@ program.action(async (opts: WorkerFlags) => {
   const settings = temporalSettings(connectionOptions(opts as unknown as Record<string, unknown>));
   const connection = await connectWorker(settings);
   await requireSearchAttributes(connection, settings.namespace);
+  const { version, workflowBundle } = await workerVersion(versioning, opts.workflowBundle);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: opts.workflowBundle,
+    workflowBundle,
+    version,
     deps,
     shutdownGraceSeconds: grace,
     tracing: traces,
   });
   health?.follow(worker);
+  const running = worker.run();
+  running.catch(() => undefined); // awaited below; not unhandled while the routing is settled
+  // the version registers with the first poll; its routing is told before the worker says it polls
+  if (version) {
+    const routing = await settleRouting(connection, settings.namespace, version, worker.options.identity).then(
+      (r) => routingText(version, r),
+      (err: unknown) => `build ${version.buildId}: its routing is unknown (${(err as Error).message})`,
+    );
+    console.log(`worker: ${routing}`);
+  }
   console.log(`worker: polling task queue ${worker.options.taskQueue} on ${settings.address} (${settings.namespace})`);
   if (opts.metricsPort) console.log(`worker: Prometheus metrics on http://${opts.metricsPort}/metrics`);
   if (traces.endpoint) console.log(`worker: traces exported over OTLP/HTTP to ${traces.endpoint}`);
   const stats =
     every > 0 ? setInterval(() => console.log(`worker: ${workerStats(worker)}`), every * 1000).unref() : undefined;
-  await worker.run();
+  await running;
   clearInterval(stats);
   await traces.shutdown();
   await health?.close();

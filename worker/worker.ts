@@ -1,13 +1,16 @@
 /** Builds the worker: the bundled workflows and the activities, given their dependencies, on one task queue. */
 import { join } from 'node:path';
 import { ROOT } from '../config/root.js';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import {
+  bundleWorkflowCode,
   DefaultLogger,
   type LogLevel,
   type MetricsExporterConfig,
   type NativeConnection,
   Runtime,
   Worker,
+  type WorkerDeploymentOptions,
 } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/deps.js';
@@ -59,13 +62,38 @@ export const WORKFLOWS_PATH = join(ROOT, 'workflows', 'index.ts');
 /** Bundled with the workflows (here and by `npm run bundle`): trace spans, and log lines' attributes. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [TRACING_WORKFLOW_MODULE, join(ROOT, 'workflows', 'log-attributes.ts')];
 
+/** The workflows bundled in this process, exactly as `npm run bundle` bundles them. */
+export async function bundleWorkflows(): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: undefined,
+  });
+  return code;
+}
+
+/** A versioned worker's options: its workflows are PINNED to its version unless their code says otherwise. */
+export function deploymentOptions(version: WorkerDeploymentVersion): WorkerDeploymentOptions {
+  return { useWorkerVersioning: true, version, defaultVersioningBehavior: 'PINNED' };
+}
+
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
   /** Default `k8s-rolling-upgrade`. */
   taskQueue?: string;
-  /** A file made by `npm run bundle`; without one the worker bundles the workflows itself (webpack, in this process) before it polls. */
-  workflowBundle?: string;
+  /**
+   * A file made by `npm run bundle`, or bundled code (`bundleWorkflows`); without one the worker bundles
+   * the workflows itself (webpack, in this process) before it polls.
+   */
+  workflowBundle?: string | { code: string };
+  /**
+   * The Worker Deployment version this worker runs as (worker/deployment.ts): its workflows are PINNED
+   * to it unless their code says AUTO_UPGRADE. Without one the worker is unversioned.
+   */
+  version?: WorkerDeploymentVersion;
+  /** The worker's identity in histories; default the SDK's (pid@host). */
+  identity?: string;
   /**
    * What the activities use: the catalogue, API clients (see activities/deps.ts), and a Temporal client
    * for the clusters' entities (one on `connection` when the deps bring none).
@@ -83,7 +111,13 @@ export async function createWorker(o: WorkerOptions) {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
-    ...(o.workflowBundle ? { workflowBundle: { codePath: o.workflowBundle } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(typeof o.workflowBundle === 'string'
+      ? { workflowBundle: { codePath: o.workflowBundle } }
+      : o.workflowBundle
+        ? { workflowBundle: o.workflowBundle }
+        : { workflowsPath: WORKFLOWS_PATH }),
+    ...(o.version ? { workerDeploymentOptions: deploymentOptions(o.version) } : {}),
+    ...(o.identity ? { identity: o.identity } : {}),
     activities: createActivities({
       ...o.deps,
       temporal: o.deps.temporal ?? new Client({ connection: o.connection, namespace: o.namespace }),

@@ -6,7 +6,7 @@
  * itself (workflows/cluster/). `recoverCluster` (./recover.ts) is the one that changes something: it
  * puts back what an ended upgrade left.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, setWorkflowOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { acceptanceOf } from '../../model/baseline.js';
 import type { GateResult } from '../../model/kube.js';
@@ -56,3 +56,8 @@ export async function upgradePlan(
 
 /** How long the plan's health read waits for the cluster to become healthy. */
 const PLAN_HEALTH_SECONDS = 10;
+
+// Seconds long and read-only: on a versioned worker they follow the current build rather than keep an
+// old one from draining (README, Worker versioning). The upgrade and its node children stay PINNED.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, upgradeCheck);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, upgradePlan);
