@@ -109,14 +109,12 @@ export function validate(request: UpgradeRequest, catalogue: Catalogue, state: C
   const target = findTemplate(catalogue, request.template);
   const { record, holder } = state;
   const current = findTemplate(catalogue, record.template);
-  let violations = upgradeViolations(record, current, target, request.allowSkew ?? false);
+  const violations = upgradeViolations(record, current, target, request.allowSkew ?? false);
+  // A running holder (the record may not say so yet: the lock is taken before the plan and the gate).
   if (holder) {
-    // A running holder says more than the record's status (which it may not have changed yet).
-    const busy = `cluster ${record.cluster} is ${record.status}`;
-    violations = [
+    violations.unshift(
       `cluster ${cluster.name} is locked by ${holderText(holder)}: ${holderAdvice(cluster.name, holder)}`,
-      ...violations.filter((v) => !v.startsWith(busy)),
-    ];
+    );
   }
   if ((request.maxSurge ?? 0) > 0 && cluster.replace.provider !== 'kwok') {
     violations.push(

@@ -213,7 +213,11 @@ describe('recover', () => {
       recovered.status_reason,
       /^recovered by the operator: nodes \d at v1\.12\.7 \(.*\), \d at v1\.11\.9 \(/,
     );
-    assert.match(recovered.status_reason, /; before: UPDATE_IN_PROGRESS: /);
+    // The entity found the upgrade terminated (when recover read the record) and said so in the record.
+    assert.match(
+      recovered.status_reason,
+      new RegExp(`; before: UPDATE_FAILED: upgrade ${handle.workflowId} ended terminated while UPDATE_IN_PROGRESS`),
+    );
     for (const m of masters) assert.equal(versions[m], 'v1.12.7', `${m} was upgraded before the terminate`);
 
     // Twice is harmless: nothing left to restore, the record says the same.
