@@ -37,6 +37,8 @@ const STEPS: Record<string, string> = {
   retireNode: 'retire',
 };
 
+const stepOf = (activityType: string | undefined) => (activityType ? (STEPS[activityType] ?? activityType) : undefined);
+
 const activityScope = new AsyncLocalStorage<LogSubject>();
 /** upgrade id → cluster, as activities of this worker named them (bounded) */
 const clusters = new Map<string, string>();
@@ -68,7 +70,7 @@ export const loggingInterceptor: ActivityInterceptorsFactory = (ctx) => ({
         cluster: typeof arg === 'string' ? arg : text(fields.cluster),
         upgradeId: text(fields.upgradeId) ?? fromId.upgradeId,
         node: text(fields.node) ?? text(snapshot?.name) ?? fromId.node,
-        step: STEPS[ctx.info.activityType] ?? ctx.info.activityType,
+        step: stepOf(ctx.info.activityType),
       };
       learn(subject.upgradeId, subject.cluster);
       return await activityScope.run(subject, () => next(input));
@@ -97,8 +99,7 @@ export function jsonLine(
     cluster: text(cluster) ?? scope.cluster ?? (id ? clusters.get(id) : undefined) ?? null,
     upgradeId: id ?? null,
     node: text(node) ?? scope.node ?? fromId.node ?? null,
-    step:
-      text(step) ?? scope.step ?? (text(meta.activityType) ? STEPS[meta.activityType as string] : undefined) ?? null,
+    step: text(step) ?? scope.step ?? stepOf(text(meta.activityType)) ?? null,
   };
   learn(subject.upgradeId ?? undefined, subject.cluster ?? undefined);
   return JSON.stringify({ time: time.toISOString(), level, message, ...subject, ...rest }, (_k, v: unknown) =>
