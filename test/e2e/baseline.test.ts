@@ -4,10 +4,13 @@
  * `kru plan` shows it and what the flag would accept. Accepted, the upgrade proceeds and leaves that
  * node alone at its version; status, `kru status` and the record show the baseline. A control-plane
  * node made NotReady during the upgrade pauses it at the next gate, named as new; once it is Ready
- * again, `resume` completes the upgrade (partial: the accepted node was not upgraded).
+ * again, `resume` completes the upgrade (partial: the accepted node was not upgraded). What the
+ * catalogue's health.exclude names is left out of the gate, which says so.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +20,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { kubectl } from '../../localcluster/cluster.js';
 import { Failure } from '../../model/errors.js';
+import type { GateResult } from '../../model/kube.js';
 import {
   closeHarness,
   cluster,
@@ -161,6 +165,52 @@ describe('a node NotReady before the upgrade', () => {
     const accepted = await kru('plan', CLUSTER, TARGET, '--accept-unhealthy');
     assert.match(accepted, new RegExp(`node/${broken} not Ready .*accepted: in the baseline`));
     assert.match(accepted, /the upgrade would start with \d+ accepted problem\(s\) as its baseline/);
+  });
+
+  it("leaves out what the cluster's catalogue entry excludes, and says so", async () => {
+    // The fixture with health.exclude on the test cluster: the broken node, and a namespace whose
+    // budget can never be satisfied (it selects no pod).
+    const fixture = process.env.K8S_RU_CATALOGUE ?? '';
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-ru-baseline-'));
+    const excluding = join(dir, 'catalogue.yaml');
+    writeFileSync(
+      excluding,
+      readFileSync(fixture, 'utf8').replace(
+        '    probeHosts: [127.0.0.1]',
+        `    probeHosts: [127.0.0.1]\n    health: { exclude: { namespaces: [scratch], objects: [node/${broken}] } }`,
+      ),
+    );
+    kubectl(cluster, ['create', 'namespace', 'scratch']);
+    const budget = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'nothing', namespace: 'scratch' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'none' } } },
+    };
+    kubectl(cluster, ['apply', '-f', '-'], JSON.stringify(budget));
+    process.env.K8S_RU_CATALOGUE = excluding;
+    try {
+      const { health } = await h.client.workflow.execute('upgradePlan', {
+        taskQueue: h.taskQueue,
+        workflowId: `plan-baseline-${Date.now()}`,
+        args: [{ cluster: CLUSTER, template: TARGET }],
+      });
+      const checks = (health as GateResult).checks;
+      assert.equal((health as GateResult).healthy, true, JSON.stringify(checks));
+      assert.equal(
+        checks.find((c) => c.name === 'nodes')?.detail,
+        `all Ready (excluded by the catalogue: ${broken} not Ready)`,
+      );
+      assert.match(
+        checks.find((c) => c.name === 'budgets')?.detail ?? '',
+        /^all satisfied \(excluded by the catalogue: scratch\/nothing (has 0 healthy, needs 1|not yet observed)/,
+      );
+      assert.deepEqual((health as GateResult).problems, []);
+    } finally {
+      process.env.K8S_RU_CATALOGUE = fixture;
+      kubectl(cluster, ['delete', 'pdb', 'nothing', '-n', 'scratch']);
+      kubectl(cluster, ['delete', 'namespace', 'scratch', '--wait=false']);
+    }
   });
 
   it('accepted, proceeds without it; a node NotReady during the upgrade pauses it as new; resume completes', async () => {
