@@ -17,6 +17,7 @@ import { gateUntilHealthy, type GateRequest } from './kube/health.js';
 import { cordon, listNodes, nodeState, readNode, type Restored, restore, snapshotOf } from './kube/nodes.js';
 import { planUpgrade, replaceTiming } from './kube/plan.js';
 import { waitNodeReady } from './kube/ready.js';
+import { runSmokePod, type SmokeRequest } from './kube/smoke.js';
 import { replaceWithCommand } from './replace/command.js';
 import { replaceWithKwok, retireWithKwok, surgeWithKwok } from './replace/kwok.js';
 import { recoverNodes } from './recover.js';
@@ -173,6 +174,12 @@ export function createActivities({ catalogue, kube: kubeFor, temporal, stateDir 
         heartbeat: beat,
         sleep,
       });
+    },
+
+    /** The smoke pod on a node just uncordoned, by the cluster's `smoke:` settings as they stand now. */
+    async smokePod(input: SmokeRequest) {
+      const { smoke } = findCluster(catalogue(), input.cluster);
+      return await runSmokePod(kubeFor(input.cluster), smoke, input, { heartbeat: beat, sleep });
     },
 
     /**

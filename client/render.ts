@@ -39,16 +39,23 @@ export function clusterShow(
         ? `${upgrade.workflowId}: ${upgrade.phase} (${upgrade.fromVersion ?? '?'} → ${upgrade.toVersion ?? '?'})`
         : '',
     ],
-    [
-      'health_status_reason',
-      upgrade?.lastGate ? Object.fromEntries(upgrade.lastGate.checks.map((c) => [c.name, c.ok ? 'ok' : c.detail])) : '',
-    ],
+    ['health_status_reason', upgrade ? healthReason(upgrade) : ''],
     ['baseline', baselineText(upgrade ? upgrade.baseline : record.baseline)],
     ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
     ['forced_deletions', forced(upgrade?.forcedDeletions ?? record.forced_deletions ?? [])],
     ['left_cordoned', (running ? [] : (record.left_cordoned ?? [])).join(', ')],
     ['rejected_messages', upgrade?.rejected.length ? upgrade.rejected.join('; ') : ''],
   ]);
+}
+
+/** The last gate's checks, then each node's smoke pod (`smoke-pod/<node>`): ok, or what it showed. */
+function healthReason(upgrade: UpgradeStatus): Record<string, string> | '' {
+  const checks = [
+    ...(upgrade.lastGate?.checks ?? []),
+    ...upgrade.nodes.flatMap((n) => (n.smoke ? [{ ...n.smoke, name: `smoke-pod/${n.name}` }] : [])),
+  ];
+  if (checks.length === 0) return '';
+  return Object.fromEntries(checks.map((c) => [c.name, c.ok ? 'ok' : c.detail]));
 }
 
 /** "ns/pod on node-1 at 03:12:09 (forceDrain by the operator)", one per line. */
@@ -71,6 +78,20 @@ export function blockedReport(status: UpgradeStatus): string {
   for (const n of status.nodes.filter((x) => x.step === 'blocked' && x.blocked?.length)) {
     lines.push(`${n.name} is blocked:`);
     for (const b of n.blocked ?? []) lines.push(`  - ${b.pod}: ${b.message}`);
+  }
+  for (const n of status.nodes.filter((x) => x.step === 'smoke-failed' && x.smoke)) {
+    const o = n.smoke?.observed;
+    lines.push(`${n.name}: its smoke pod never became Ready (resume runs it again):`);
+    if (o) {
+      lines.push(`  phase: ${o.phase ?? 'unknown'}`);
+      for (const [what, list] of [
+        ['conditions', o.conditions],
+        ['containers', o.containers],
+        ['events', o.events],
+      ] as const)
+        if (list.length > 0) lines.push(`  ${what}: ${list.join('; ')}`);
+    } else lines.push(`  ${n.smoke?.detail ?? ''}`);
+    if (n.smoke?.lookAt) lines.push(`  look at: ${n.smoke.lookAt}`);
   }
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
 import type { Baseline } from './baseline.js';
 import type { ClusterStatusName } from './catalogue.js';
 import type { BlockedPod, GateResult, NodeRole } from './kube.js';
+import type { SmokeCheck } from './smoke.js';
 
 export type Phase =
   | 'validating'
@@ -24,6 +25,8 @@ export type NodeStep =
   | 'replace-failed'
   | 'wait-ready'
   | 'uncordon'
+  | 'smoke'
+  | 'smoke-failed'
   | 'retire'
   | 'gate'
   | 'done'
@@ -35,8 +38,8 @@ export type NodeStep =
 /** The steps after which a node's child has ended. */
 export const FINISHED: readonly NodeStep[] = ['done', 'skipped', 'restored', 'gone', 'failed'];
 
-/** The steps at which a node waits for the operator: a blocked drain, a failed replacement. */
-export const PARKED: readonly NodeStep[] = ['blocked', 'replace-failed'];
+/** The steps at which a node waits for the operator: a blocked drain, a failed replacement, a smoke pod never Ready. */
+export const PARKED: readonly NodeStep[] = ['blocked', 'replace-failed', 'smoke-failed'];
 
 /** A pod deleted rather than evicted (its budget bypassed): kept in the status and the record. */
 export interface ForcedDeletion {
@@ -71,6 +74,8 @@ export interface NodeProgress {
   blocked?: BlockedPod[];
   /** pods deleted rather than evicted from this node (forceDrain, onDrainTimeout: force) */
   deleted?: ForcedDeletion[];
+  /** the smoke pod run on the node after its uncordon: what it showed, and what to look at when it failed */
+  smoke?: SmokeCheck;
   /** with maxSurge: the new node that took this one's place */
   replacedBy?: string;
   /** the number of the last progress report applied (reports may arrive out of order) */

@@ -234,6 +234,32 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'smoke-fails-resume',
+    covers:
+      "a node's smoke pod never becomes Ready: the upgrade pauses naming it (the node stays upgraded and uncordoned); resume runs the pod again and completes",
+    faults: { smokeFails: ['w-0'] },
+    drive: async (u) => {
+      const parked = await step(u, 'w-0', 'smoke-failed');
+      assert.equal(parked.phase, 'paused');
+      assert.equal(parked.clusterStatus, 'UPDATE_PAUSED');
+      assert.match(parked.pausedReason ?? '', /smoke pod never Ready on w-0: .*not Ready within 60 s.*resume/);
+      assert.equal(parked.nodes.find((n) => n.name === 'w-0')?.smoke?.ok, false);
+      assert.deepEqual([live(u, 'w-0')?.kubeletVersion, live(u, 'w-0')?.unschedulable], [TARGET, false]);
+      assert.ok(!u.world.calls.includes('cordonNode w-1'), 'the next node waits');
+      u.world.smokeReady('w-0');
+      await u.handle.signal('resume');
+    },
+    outcome: 'completed',
+    sends: ['resume'],
+    children: 3,
+    check: (u, final) => {
+      allUpgraded(u);
+      assert.equal(u.world.calls.filter((c) => c === 'smokePod w-0').length, 2);
+      assert.equal(final.nodes.find((n) => n.name === 'w-0')?.smoke?.ok, true);
+      assert.match(final.nodes.find((n) => n.name === 'w-0')?.detail ?? '', /smoke pod Ready/);
+    },
+  },
+  {
     name: 'replace-fails-skip',
     covers: 'a replacement fails; skipNode goes on without it and it stays cordoned, named in the status',
     faults: { replaceFails: ['w-0'] },

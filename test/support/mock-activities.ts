@@ -22,6 +22,8 @@ export interface Faults {
   replaceFails?: string[];
   /** the health gate is unhealthy from its nth call on (1 = the pre-flight gate) until `heal()` */
   gateFailsFrom?: number;
+  /** nodes whose smoke pod never becomes Ready until `smokeReady(node)` */
+  smokeFails?: string[];
 }
 
 export const OLD_VERSION = 'v1.11.9';
@@ -33,6 +35,7 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
   const released = new Set<string>();
   const unblocked = new Set<string>();
   const repaired = new Set<string>();
+  const smokeFixed = new Set<string>();
   let healed = false;
   let gateCalls = 0;
   const node = (name: string, role: NodeState['role']): NodeState => ({
@@ -153,6 +156,12 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
       if (i >= 0) world.splice(i, 1);
     },
     waitNodeReady: async ({ targetVersion }) => ({ version: targetVersion }),
+    smokePod: async ({ node: name }) => {
+      calls.push(`smokePod ${name}`);
+      const held = faults.smokeFails?.includes(name) && !smokeFixed.has(name);
+      const detail = held ? `smoke pod on ${name} not Ready within 60 s: phase Pending` : 'Ready after 1 s';
+      return { name: 'smoke-pod', ok: !held, node: name, detail, seconds: 1 };
+    },
     // The cluster's record and lock (workflows/cluster/ in production): always granted here.
     acquireCluster: async ({ cluster }) => ({ record: record(cluster) }),
     patchClusterRecord: async ({ cluster, patch }) => record(cluster, patch),
@@ -174,6 +183,7 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
     released.clear();
     unblocked.clear();
     repaired.clear();
+    smokeFixed.clear();
     healed = false;
     gateCalls = 0;
   };
@@ -191,6 +201,8 @@ export function mockWorld(masters: string[], workers: string[], stepMs = 0, faul
     heal: () => void (healed = true),
     /** the node's replacement works from now on */
     repair: (name: string) => void repaired.add(name),
+    /** the node's smoke pod becomes Ready from now on */
+    smokeReady: (name: string) => void smokeFixed.add(name),
     /** an autoscaler removes the node */
     remove: (name: string) => void world.splice(world.indexOf(find(name)), 1),
     /** an autoscaler adds a worker at the old version */

@@ -152,6 +152,12 @@ describe('parseCatalogue', () => {
         passEnv: ['PATH', 'HOME', 'SSH_AUTH_SOCK'],
       },
       notify: [],
+      smoke: {
+        enabled: true,
+        image: 'registry.k8s.io/pause:3.10',
+        timeoutSeconds: 60,
+        namespace: 'k8s-rolling-upgrade',
+      },
     });
   });
 

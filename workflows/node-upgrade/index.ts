@@ -20,6 +20,7 @@ import { Orders } from './orders.js';
 import { afterPutBack, putBackNode } from './put-back.js';
 import { replace } from './replace.js';
 import { Reporter } from './report.js';
+import { smokeSaid, smokeTest } from './smoke.js';
 import { surge } from './surge.js';
 import type { NodeOutcome, NodeResult, NodeUpgradeInput } from './types.js';
 
@@ -123,13 +124,15 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
         detail: `removing it: ${surged} took its place`,
       });
       await long(input.options.nodeReadyTimeoutSeconds).retireNode({ cluster, node });
+      const checked = await smokeTest(input, surged, orders, reporter, { cordoned: false, version: toVersion });
       await story.tell('Replaced', `replaced by ${surged}, Ready at ${toVersion}; this node is removed`);
       await reporter.report({
         step: 'done',
         cordoned: false,
         version: toVersion,
         replacedBy: surged,
-        detail: `replaced by ${surged}`,
+        detail: `replaced by ${surged}; ${smokeSaid(checked)}`,
+        ...(checked !== 'gone' ? { smoke: checked } : {}),
       });
       return 'upgraded';
     }
@@ -163,7 +166,17 @@ async function replaced(
   const back = await putBackOrSay(input.cluster, snapshot, reporter, 'could not uncordon the node');
   if (back === 'gone') return 'gone';
   await story.putBack(snapshot.unschedulable, back.kept, `upgraded to ${result.version}`);
-  await reporter.report({ step: 'done', version: result.version, ...afterPutBack(snapshot, back.kept, '') });
+  // Can it run a pod? Asked of a node that takes pods again (a cordon kept, or an operator's, stays).
+  const schedulable = !back.kept && !snapshot.unschedulable;
+  const now = { cordoned: false, version: result.version };
+  const checked = schedulable ? await smokeTest(input, input.node, orders, reporter, now) : undefined;
+  if (checked === 'gone') return await reportGone(reporter);
+  await reporter.report({
+    step: 'done',
+    version: result.version,
+    ...afterPutBack(snapshot, back.kept, smokeSaid(checked)),
+    ...(checked ? { smoke: checked } : {}),
+  });
   return 'upgraded';
 }
 

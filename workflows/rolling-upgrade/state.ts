@@ -146,13 +146,18 @@ export class Upgrade {
     this.changed();
   }
 
-  /** The operator resumes: the pause is lifted and blocked drains are retried; returns those nodes. */
+  /**
+   * The operator resumes: the pause is lifted, blocked drains are retried and failed smoke pods run
+   * again; returns those nodes.
+   */
   resume(): string[] {
     this.d.pauseRequest = undefined;
     const blocked = this.blocked().map((n) => n.name);
     for (const name of blocked) this.setStep(name, 'drain');
+    const smoked = this.d.nodes.filter((n) => n.step === 'smoke-failed').map((n) => n.name);
+    for (const name of smoked) this.setStep(name, 'smoke');
     this.changed();
-    return blocked;
+    return [...blocked, ...smoked];
   }
 
   /** After a hold or a window wait: nodes go again. */

@@ -83,6 +83,11 @@ function pausedReason(d: UpgradeData, parked: NodeProgress[]): string | undefine
       `replacement failed on ${replacements.join(', ')} (left cordoned): waiting for an operator (retryReplace, skipNode or abort)`,
     );
   }
+  for (const n of parked.filter((x) => x.step === 'smoke-failed')) {
+    waits.push(
+      `smoke pod never Ready on ${n.name}: ${n.smoke?.detail ?? n.detail ?? ''}${n.smoke?.lookAt ? `; look at ${n.smoke.lookAt}` : ''}; waiting for an operator (resume runs it again, or abort)`,
+    );
+  }
   if (waits.length > 0) return waits.join('; ');
   if (d.phase === 'paused') return d.pauseRequest;
   if (d.phase === 'waiting-for-window' && d.window)
