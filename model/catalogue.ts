@@ -4,9 +4,9 @@
  * the file with it and resolves the kubeconfig paths.
  */
 import * as v from 'valibot';
-import { SmokeSchema } from './smoke.js';
 import { HealthSchema } from './exclusions.js';
 import { NotifySchema } from './notify.js';
+import { SmokeSchema } from './smoke.js';
 
 export const CLUSTER_STATUSES = [
   'CREATE_COMPLETE',
@@ -225,12 +225,12 @@ export const ClusterSchema = map(
     replace: needed(ReplaceSchema),
     /** hosts the gates' probes may reach (`probes` of the workflow input); none when absent */
     probeHosts: maybe(probeHosts),
-    /** the smoke pod after each node's uncordon (model/smoke.ts): on unless `enabled: false` */
-    smoke: v.nullish(SmokeSchema, () => ({})),
     /** what no gate counts (model/exclusions.ts): namespaces and objects; none when absent */
     health: HealthSchema,
     /** webhooks told of the upgrade's turns (model/notify.ts); none when absent */
     notify: NotifySchema,
+    /** the smoke pod after each node's uncordon (model/smoke.ts): on unless `enabled: false` */
+    smoke: v.nullish(SmokeSchema, () => ({})),
   },
   'must be a map with "name", "uuid", "template", "kubeconfig" and "replace"',
 );

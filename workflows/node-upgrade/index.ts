@@ -124,8 +124,8 @@ async function upgrade(input: NodeUpgradeInput, orders: Orders, reporter: Report
         detail: `removing it: ${surged} took its place`,
       });
       await long(input.options.nodeReadyTimeoutSeconds).retireNode({ cluster, node });
-      const checked = await smokeTest(input, surged, orders, reporter, { cordoned: false, version: toVersion });
       await story.tell('Replaced', `replaced by ${surged}, Ready at ${toVersion}; this node is removed`);
+      const checked = await smokeTest(input, surged, orders, reporter, { cordoned: false, version: toVersion });
       await reporter.report({
         step: 'done',
         cordoned: false,
