@@ -11,7 +11,7 @@ export interface MetricSpec {
   name: string;
   kind: MetricKind;
   help: string;
-  /** the labels it carries besides those the SDK adds (namespace, task_queue, workflow_type or activity_type) */
+  /** its labels besides those the SDK adds (ours: namespace, taskQueue, workflowType or activityType) */
   labels: readonly string[];
   /** histogram bucket bounds, in the metric's unit */
   buckets?: readonly number[];

@@ -25,16 +25,14 @@ interface Dashboard {
   templating: { list: { name: string; query?: string | { query: string } }[] };
 }
 
-/** Labels every series has besides a metric's own: the SDK's, and the le of a histogram's buckets. */
+/**
+ * Labels a series has besides its metric's own: those the SDK adds to the upgrade's (camelCase) and to
+ * its own metrics (snake_case), a histogram bucket's le, and Prometheus's job and instance.
+ */
 const COMMON_LABELS = [
-  'namespace',
-  'task_queue',
-  'workflow_type',
-  'activity_type',
-  'service_name',
-  'le',
-  'job',
-  'instance',
+  ...['namespace', 'taskQueue', 'workflowType', 'activityType'],
+  ...['task_queue', 'workflow_type', 'activity_type', 'service_name'],
+  ...['le', 'job', 'instance'],
 ];
 
 const bySeries = new Map<string, MetricSpec>(ALL_METRICS.flatMap((m) => seriesNames(m).map((s) => [s, m] as const)));
