@@ -121,8 +121,10 @@ export function runFiles(stateDir: string, host: string, key: string): RunFiles 
       const file = `${prefix(run)}.json`;
       try {
         mkdirSync(dir, { recursive: true });
-        writeFileSync(`${file}.tmp`, JSON.stringify(run));
-        renameSync(`${file}.tmp`, file);
+        // a name of its own: two writers (attempts, workers sharing the dir, all PID 1) never share one
+        const tmp = `${file}.${randomUUID()}.tmp`;
+        writeFileSync(tmp, JSON.stringify(run));
+        renameSync(tmp, file);
       } catch (err) {
         throw unwritable(stateDir, run, 'record', file, err);
       }
