@@ -76,7 +76,7 @@ export const METRICS = {
   gateFailures: {
     name: `${METRIC_PREFIX}gate_failures_total`,
     kind: 'counter',
-    help: 'failed checks of health gates (apiserver, control-plane, nodes, smoke, workloads, budgets, probe)',
+    help: 'failed checks of health gates (api, apiserver, control-plane, nodes, node-conditions, workloads, budgets, probe)',
     labels: ['cluster', 'check'],
   },
 } as const satisfies Record<string, MetricSpec>;
