@@ -16,6 +16,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { workerDeps } from '../activities/deps.js';
+import { forgetEntity } from '../client/entity.js';
 import type { UpgradeStatus } from '../model/status.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../model/upgrade.js';
 import { down, up } from '../localcluster/cluster.js';
@@ -91,6 +92,7 @@ async function run(c: Case, address: string): Promise<Outcome> {
       const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, deps });
       const client = new Client({ connection });
       return await worker.runUntil(async () => {
+        await forgetEntity(client, CLUSTER); // each case starts from the catalogue's record, on its own queue
         const { plan } = (await client.workflow.execute('upgradePlan', {
           taskQueue,
           workflowId: `bench-estimate-plan-${c.name}-${Date.now()}`,

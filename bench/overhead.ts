@@ -14,6 +14,7 @@ import { workerDeps } from '../activities/deps.js';
 import type { UpgradeStatus } from '../model/status.js';
 import type { UpgradePlan } from '../model/upgrade.js';
 import { down, up } from '../localcluster/cluster.js';
+import { forgetEntity } from '../client/entity.js';
 import { createWorker, quietRuntime } from '../worker/worker.js';
 import { activityResult, activitySpans, childHistories } from './lib/history.js';
 import { figure } from './lib/report.js';
@@ -63,6 +64,7 @@ try {
   // The plan first (as `kru plan` asks it), then the upgrade timed; one run of the worker for both.
   let start = 0;
   const { plan, status } = await worker.runUntil(async () => {
+    await forgetEntity(client, CLUSTER); // the cluster's record as the catalogue declares it (a kept server has the last run's)
     const { plan } = (await client.workflow.execute('upgradePlan', {
       taskQueue: 'bench',
       workflowId: `bench-overhead-plan-${Date.now()}`,

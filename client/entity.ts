@@ -11,6 +11,7 @@ import {
   type WorkflowExecutionDescription,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Workflow } from '@temporalio/common';
 import type {
   Acquired,
@@ -99,4 +100,26 @@ export function clusterEntity(client: Client, taskQueue: string, declared: () =>
     patch: (req: PatchRequest) => update<ClusterRecord>('patch', [req]),
     release: (req: ReleaseRequest) => update<ClusterRecord>('release', [req]),
   };
+}
+
+/**
+ * Deletes the cluster's entity, record and history with it, and waits until it is gone: the next use
+ * starts it again from the catalogue. For tests and benchmarks that start each case afresh on one
+ * Temporal server (an operator resets a record with `recover`, not this).
+ */
+export async function forgetEntity(client: Client, cluster: string): Promise<void> {
+  const workflowId = entityId(cluster);
+  try {
+    await client.workflowService.deleteWorkflowExecution({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId },
+    });
+  } catch (err) {
+    if ((err as { code?: number }).code === 5) return; // NOT_FOUND: never started
+    throw err;
+  }
+  for (let i = 0; !(await unlessMissing(client.workflow.getHandle(workflowId).describe()).then((d) => !d)); i++) {
+    if (i > 100) throw new Error(`the entity ${workflowId} was not deleted within 10 s`);
+    await sleep(100);
+  }
 }

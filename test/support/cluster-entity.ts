@@ -4,12 +4,10 @@
  * queue of its own, so an entity left by an earlier test (whose queue nobody polls any more) is
  * deleted: the next use starts a new one, from the catalogue's record, on the new worker's queue.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { findCluster, loadCatalogue } from '../../activities/catalogue/load.js';
 import { declaredRecord } from '../../activities/catalogue/declared.js';
-import { readState } from '../../client/entity.js';
-import { entityId } from '../../model/lock.js';
+import { forgetEntity, readState } from '../../client/entity.js';
 import type { ClusterState } from '../../model/lock.js';
 import type { ClusterRecord } from '../../model/record.js';
 
@@ -26,26 +24,5 @@ export async function recordOf(client: Client, cluster: string): Promise<Cluster
 /** Deletes the entities of these clusters (all of the catalogue's when none named), and waits until they are gone. */
 export async function forgetEntities(client: Client, clusters?: string[]): Promise<void> {
   const names = clusters ?? loadCatalogue(process.env.K8S_RU_CATALOGUE).clusters.map((c) => c.name);
-  for (const name of names) {
-    const workflowId = entityId(name);
-    try {
-      await client.workflowService.deleteWorkflowExecution({
-        namespace: client.options.namespace,
-        workflowExecution: { workflowId },
-      });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 5) throw err; // NOT_FOUND: never started
-      continue;
-    }
-    for (let i = 0; ; i++) {
-      try {
-        await client.workflow.getHandle(workflowId).describe();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) break;
-        throw err;
-      }
-      if (i > 100) throw new Error(`the entity ${workflowId} was not deleted within 10 s`);
-      await sleep(100);
-    }
-  }
+  for (const name of names) await forgetEntity(client, name);
 }
