@@ -2,7 +2,8 @@
  * Worker Versioning on the real dev server, two builds at once. The real `rollingUpgrade` on workers of
  * two builds (A and B) of one Worker Deployment, each build with a mocked world of its own (so a
  * cordon shows which build ran it): an upgrade started on A that waits for its window keeps running on
- * A after B is made current (with the `temporal` CLI, as the README says), its node children too; a new
+ * A after B is made current (with the `temporal` CLI, as the README says), every run of it (it continues
+ * as new between nodes) and its node children too; a new
  * upgrade goes to B; A drains once its upgrade ended, and stopping A then leaves B's work whole. Also
  * the worker process: the first build of a deployment makes itself current, with a build id derived
  * from its bundle; a later build waits to be made current and says how.
@@ -65,9 +66,9 @@ async function build(deploymentName: string, buildId: string, taskQueue: string)
 
 const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 
-/** A daily window opening at the next whole minute at least 45 s away (B is started and made current meanwhile). */
+/** A daily window opening at the next whole minute at least 60 s away (B is started and made current meanwhile). */
 function nextWindow(): { spec: string; opens: number } {
-  const opens = new Date(Math.ceil((Date.now() + 45_000) / 60_000) * 60_000);
+  const opens = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
   return { spec: `daily ${hhmm(opens)}-${hhmm(new Date(opens.getTime() + 5 * 60_000))} UTC`, opens: opens.getTime() };
 }
 
