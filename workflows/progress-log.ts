@@ -4,7 +4,7 @@
  * attributes (./log-attributes.ts adds the cluster and the upgrade id).
  */
 import { log } from '@temporalio/workflow';
-import type { UpgradeStatus } from '../model/status.js';
+import { FINISHED, type UpgradeStatus } from '../model/status.js';
 
 /** Wraps an upgrade's status listener: logs what changed since the last status. */
 export function logged(show: (status: UpgradeStatus) => void): (status: UpgradeStatus) => void {
@@ -21,7 +21,8 @@ export function logged(show: (status: UpgradeStatus) => void): (status: UpgradeS
       if (steps[n.name] === n.step) continue;
       const first = steps[n.name] === undefined;
       steps[n.name] = n.step;
-      if (first && n.step === 'pending') continue;
+      // first seen: pending, or finished in an earlier run (continue-as-new): nothing new to tell
+      if (first && (n.step === 'pending' || FINISHED.includes(n.step))) continue;
       const detail = n.detail ? `: ${n.detail}` : '';
       const level = n.step === 'failed' || n.step === 'blocked' || n.step === 'replace-failed' ? 'warn' : 'info';
       log[level](`node ${n.name}: ${n.step}${detail}`, { node: n.name, step: n.step, version: n.version });
