@@ -3,7 +3,7 @@
  * (`node/minion-1 not Ready`, `deployment default/web unavailable`), which the operator accepts at the
  * pre-flight (`acceptUnhealthy`). Later gates then fail only on what is worse than it: a problem whose
  * key is not in it, a workload or budget short of more pods than it was, any problem of a node the
- * upgrade replaced. Fail closed: the API server's checks, the control plane, probes and a check that
+ * upgrade replaced (even one the catalogue excludes). Fail closed: the API server's checks, the control plane, probes and a check that
  * could not be made are accepted only when named by key; an API that does not answer never is.
  * Pure: the gate activity judges with it, the workflow keeps the baseline, the CLI shows it.
  */
@@ -110,7 +110,9 @@ export function judge(
   const problems: GateProblem[] = [];
   const left: string[] = [];
   for (const f of findings) {
-    if (excluded(f, exclusions)) {
+    const touched = f.node !== undefined && upgraded.includes(f.node);
+    // the catalogue's exclusion covers what was there before: a node the upgrade replaced is its own
+    if (!touched && excluded(f, exclusions)) {
       left.push(f.detail);
       continue;
     }
@@ -119,8 +121,8 @@ export function judge(
     if (acceptable) problem.acceptable = acceptable;
     problems.push(problem);
     const before = baseline.find((b) => b.key === key);
-    const named = before !== undefined || (accept?.keys ?? []).includes(key);
-    if (acceptable === 'never' || (f.node !== undefined && upgraded.includes(f.node))) {
+    const named = before !== undefined || (accept?.keys ?? []).includes(key) || excluded(f, exclusions);
+    if (acceptable === 'never' || touched) {
       fresh.push(named ? `${detail} (upgraded: it must be healthy whatever it was before the upgrade)` : detail);
     } else if (before) {
       if (short !== undefined && before.short !== undefined && short > before.short) {

@@ -2,8 +2,9 @@
  * A cluster's `health:` in the catalogue: what no gate counts. `exclude.namespaces` leaves out the
  * workloads and budgets of those namespaces, `exclude.objects` single objects: `node/<name>`, or
  * `<kind>/<namespace>/<name>` for a deployment, statefulset, daemonset or budget (PodDisruptionBudget).
- * An excluded node is still upgraded (its replacement must be Ready at the new version, as every
- * node's); only the gates do not look at it. Each gate says what it left out.
+ * An excluded node is still upgraded, and once replaced the gates look at it again as at every
+ * upgraded node (Ready at the new version, no pressure): the exclusion covers what it was before the
+ * upgrade, not what the upgrade made of it. Each gate says what it left out.
  */
 import * as v from 'valibot';
 

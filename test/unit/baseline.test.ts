@@ -151,6 +151,17 @@ describe('judge: exclusions', () => {
     assert.equal(mixed.ok, false);
     assert.equal(mixed.detail, 'w-1 not Ready; excluded by the catalogue: w-3 not Ready');
   });
+
+  it('does not leave out a node the upgrade replaced: the exclusion covers what it was before', () => {
+    const exclusions = { objects: ['node/w-3'] };
+    const j = judge([notReady('w-3')], 'all Ready', { exclusions, upgraded: ['w-3'] });
+    assert.deepEqual(j, {
+      ok: false,
+      detail: 'w-3 not Ready (upgraded: it must be healthy whatever it was before the upgrade)',
+      problems: [{ key: 'node/w-3 not Ready', detail: 'w-3 not Ready' }],
+      excluded: [],
+    });
+  });
 });
 
 describe('the baseline of a pre-flight and how it is told', () => {
