@@ -88,13 +88,37 @@ export async function clusterRecords(
   clusters: string[],
   taskQueue = DEFAULT_TASK_QUEUE,
 ): Promise<ClusterRecord[]> {
+  const read = async (name: string) => {
+    const declared = declaredRecord(catalogue, findCluster(catalogue, name));
+    return (await clusterEntity(c, taskQueue, () => declared).settled()).record;
+  };
   return await Promise.all(
     clusters.map(async (name) => {
-      const declared = declaredRecord(catalogue, findCluster(catalogue, name));
-      return (await clusterEntity(c, taskQueue, () => declared).settled()).record;
+      let timer: NodeJS.Timeout | undefined;
+      // a query or update waits for a worker: no worker, no answer
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no worker answered for cluster ${name}'s record (workflow ${entityId(name)}) within ${RECORD_TIMEOUT_MS / 1000} s: ` +
+                  `is one running (\`npm run worker\`) on its task queue?`,
+              ),
+            ),
+          RECORD_TIMEOUT_MS,
+        );
+      });
+      try {
+        return await Promise.race([read(name), late]);
+      } finally {
+        clearTimeout(timer);
+      }
     }),
   );
 }
+
+/** How long the CLI waits for a cluster's record. */
+const RECORD_TIMEOUT_MS = 60_000;
 
 /** The workflow holding the cluster's upgrade lock, if an upgrade holds it (what pause/abort/watch act on). */
 export async function lockHolder(c: Client, cluster: string): Promise<string | undefined> {
@@ -136,9 +160,9 @@ export async function startUpgrade(c: Client, request: UpgradeRequest, taskQueue
 
 /**
  * The id of the cluster's latest upgrade: the one holding its lock (its entity says), else from
- * Temporal's list of upgrades tagged with the cluster (by its catalogue name): the running one, else the last started (a scheduled upgrade's id carries
- * the schedule's timestamp). The list lags a little behind the server: an `upgrade-<cluster>` that
- * runs but is not listed yet wins over an older one listed.
+ * Temporal's list of upgrades tagged with the cluster (by its catalogue name): the running one, else
+ * the last started (a scheduled upgrade's id carries the schedule's timestamp). The list lags a little
+ * behind the server: an `upgrade-<cluster>` that runs but is not listed yet wins over an older one listed.
  */
 export async function latestUpgradeId(c: Client, cluster: string): Promise<string> {
   const holder = await lockHolder(c, cluster);

@@ -16,6 +16,7 @@ import { workerDeps } from '../../activities/deps.js';
 import { connectClient, connectWorker, type TemporalSettings, temporalSettings } from '../../config/temporal.js';
 import { createWorker, quietRuntime } from '../../worker/worker.js';
 import { makePki, startTlsProxy } from '../support/tls-proxy.js';
+import { forgetEntities } from '../support/cluster-entity.js';
 import { temporalAddress, uniqueQueue } from '../support/temporal.js';
 
 const deps = workerDeps({
@@ -77,6 +78,7 @@ describe('TLS to Temporal', () => {
     const connection = await connectClient(settings);
     try {
       const client = new Client({ connection, namespace: settings.namespace });
+      await forgetEntities(client, ['k8s-upgrade-test']); // its record starts on this test's queue
       const result = await worker.runUntil(
         client.workflow
           .execute('rollingUpgrade', {
