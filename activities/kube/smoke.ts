@@ -126,17 +126,24 @@ export async function runSmokePod(
   const deadline = started + settings.timeoutSeconds * 1000;
   const body = smokePodSpec(name, req, settings, tolerationsFor(found.spec?.taints));
   let pod: V1Pod | undefined;
+  let uid: string | undefined;
   try {
     pod = await create(kube, body, hooks, deadline);
+    uid = pod.metadata?.uid;
     for (;;) {
       if (podReady(pod)) {
         const seconds = Math.round((Date.now() - started) / 1000);
         return { ...base, ok: true, seconds, detail: `Ready after ${seconds} s on ${node} (${settings.image})` };
       }
       hooks.heartbeat({ pod: ref, phase: pod?.status?.phase });
-      if (podEnded(pod) || Date.now() >= deadline) break;
+      if (!pod || podEnded(pod) || Date.now() >= deadline) break;
       await hooks.sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
       pod = await read(kube, namespace, name);
+    }
+    // A node deleted meanwhile (an autoscaler, a replaced machine) takes its pod with it, at once or
+    // when the pod garbage collector comes: the node is gone, which is not a failed check.
+    if (!(await readNode(kube, node))) {
+      throw ApplicationFailure.nonRetryable(`node ${node} was deleted while its smoke pod ran`, Failure.NodeNotFound);
     }
     const observed = observe(pod, await events(kube, namespace, pod));
     const why = pod
@@ -153,7 +160,9 @@ export async function runSmokePod(
       detail: `smoke pod ${ref} on ${node} ${why}: ${observedText(observed)}`,
     };
   } finally {
-    await remove(kube, namespace, name);
+    // only the pod this attempt made: a later attempt (this one's worker lost touch with Temporal and
+    // it was given up for dead) runs its own pod under the same name
+    await remove(kube, namespace, name, uid);
   }
 }
 
@@ -174,6 +183,7 @@ async function create(kube: Kube, body: V1Pod, hooks: SmokeHooks, deadline: numb
       }
       if (code !== 409 || Date.now() >= deadline) throw classify(err, kube, 'create', `pods ${namespace}/${name}`);
     }
+    hooks.heartbeat({ pod: `${namespace}/${name}`, waiting: 'for a pod of the same name to go' });
     await remove(kube, namespace, name);
     await hooks.sleep(500);
   }
@@ -188,12 +198,18 @@ async function read(kube: Kube, namespace: string, name: string): Promise<V1Pod 
   }
 }
 
-/** Deletes the pod at once (grace period 0); one already gone is fine. */
-async function remove(kube: Kube, namespace: string, name: string): Promise<void> {
+/**
+ * Deletes the pod at once (grace period 0); one already gone is fine. With `uid`, only that pod: one
+ * of the same name made since (409, the precondition fails) is left alone.
+ */
+async function remove(kube: Kube, namespace: string, name: string, uid?: string): Promise<void> {
   try {
-    await kube.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+    const body = uid ? { preconditions: { uid } } : undefined;
+    await kube.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0, body });
   } catch (err) {
-    if (statusCode(err) !== 404) throw classify(err, kube, 'delete', `pods ${namespace}/${name}`);
+    const code = statusCode(err);
+    if (code === 404 || (uid && code === 409)) return;
+    throw classify(err, kube, 'delete', `pods ${namespace}/${name}`);
   }
 }
 

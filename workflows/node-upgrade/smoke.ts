@@ -92,7 +92,7 @@ async function unlessAborted<T>(orders: Orders, work: () => Promise<T>): Promise
 /** "smoke pod Ready after 2 s", for the node's final detail (empty when the check did not run). */
 export function smokeSaid(result: SmokeCheck | 'gone' | undefined): string {
   if (!result) return '';
-  if (result === 'gone') return 'the node was deleted before its smoke pod ran';
+  if (result === 'gone') return 'the node was deleted before its smoke pod became Ready';
   if (result.skipped) return `smoke pod not run (${result.skipped})`;
   return result.ok ? `smoke pod Ready after ${result.seconds ?? 0} s` : `smoke pod NOT Ready: ${result.detail}`;
 }
