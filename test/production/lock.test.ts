@@ -23,9 +23,6 @@ import {
   type WorkerProcess,
 } from './support.js';
 
-// Needs the lock in Temporal (issue 15, item 1: the cluster's entity workflow), not yet committed.
-const PENDING = 'the cluster entity and its upgrade lock (issue 15, item 1) are not in yet';
-
 let one: Client;
 let two: Client;
 let a: WorkerProcess | undefined;
@@ -42,7 +39,7 @@ async function outcome(handle: WorkflowHandle): Promise<{ completed: boolean; te
   }
 }
 
-describe('one upgrade per cluster, two servers and two workers', { skip: PENDING }, () => {
+describe('one upgrade per cluster, two servers and two workers', () => {
   before(async () => {
     buildWorker();
     const [address1, address2] = frontends();
