@@ -67,7 +67,8 @@ export async function bundleWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    logger: undefined,
+    // webpack's lines through the Runtime's logger once installed (one format: --log-format json)
+    logger: runtimeInstalled ? Runtime.instance().logger : undefined,
   });
   return code;
 }
