@@ -3,7 +3,7 @@
  * whether the upgrade would start (what it would accept) or be refused; `kru status` lists what the
  * upgrade accepted.
  */
-import { acceptHint, type Baseline, type GateProblem, problemText } from '../model/baseline.js';
+import { acceptHint, type Baseline, type GateProblem, problemText, unmatchedText } from '../model/baseline.js';
 import type { GateResult } from '../model/kube.js';
 import { table } from './table.js';
 
@@ -14,9 +14,13 @@ function verdict(p: GateProblem): string {
   return 'refused; --accept-unhealthy accepts it';
 }
 
-/** The plan's pre-flight read: each problem by key, then whether the upgrade would start. */
-export function baselineReport(health: GateResult): string {
+/**
+ * The plan's pre-flight read: each problem by key, then whether the upgrade would start; `accepting`
+ * is the plan's `acceptUnhealthy`, whose keys that match nothing found are named.
+ */
+export function baselineReport(health: GateResult, accepting?: boolean | readonly string[]): string {
   const problems = health.problems ?? [];
+  const named = Array.isArray(accepting) ? accepting : [];
   const lines: string[] = [];
   if (problems.length === 0) {
     lines.push(health.healthy ? 'pre-flight: healthy, nothing to accept' : 'pre-flight: unhealthy');
@@ -38,9 +42,11 @@ export function baselineReport(health: GateResult): string {
         ? `the upgrade would start with ${accepted} accepted problem(s) as its baseline: later gates fail only on what is new or worse`
         : 'the upgrade would start',
     );
+    const unmatched = unmatchedText(problems, named);
+    if (unmatched) lines.push(unmatched);
   } else {
     const failed = health.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    const hint = acceptHint(problems);
+    const hint = acceptHint(problems, named);
     lines.push(`the upgrade would be refused (${failed.join('; ')})${hint ? `; ${hint}` : ''}`);
   }
   return lines.join('\n');

@@ -167,11 +167,27 @@ export function problemText(p: Problem): string {
   return p.key.endsWith(p.detail) ? p.key : `${p.key}: ${p.detail}`;
 }
 
+/** Keys `acceptUnhealthy` named that the pre-flight did not find (a typo, or a problem since gone). */
+export function unmatchedKeys(problems: readonly GateProblem[], named: readonly string[]): string[] {
+  return named.filter((key) => !problems.some((p) => p.key === key));
+}
+
+/** "--accept-unhealthy named keys the pre-flight did not find: …", or '' when it found them all. */
+export function unmatchedText(problems: readonly GateProblem[], named: readonly string[]): string {
+  const unmatched = unmatchedKeys(problems, named);
+  if (unmatched.length === 0) return '';
+  return (
+    `--accept-unhealthy named keys the pre-flight did not find, so they accept nothing: ` +
+    `${unmatched.map((k) => `"${k}"`).join(', ')} (a key is written exactly as the pre-flight lists it)`
+  );
+}
+
 /**
  * What the operator can do about the problems a pre-flight refused on: `--accept-unhealthy` for those
- * it accepts, naming the key for the others, nothing for an API that does not answer.
+ * it accepts, naming the key for the others, nothing for an API that does not answer; and which of the
+ * keys the operator `named` match nothing found.
  */
-export function acceptHint(problems: readonly GateProblem[]): string {
+export function acceptHint(problems: readonly GateProblem[], named: readonly string[] = []): string {
   const open = problems.filter((p) => !p.accepted);
   const any = open.filter((p) => p.acceptable === undefined).map((p) => `"${p.key}"`);
   const byKey = open.filter((p) => p.acceptable === 'key').map((p) => `"${p.key}"`);
@@ -189,5 +205,7 @@ export function acceptHint(problems: readonly GateProblem[]): string {
     );
   }
   if (never.length > 0) said.push(`never accepted: ${never.join(', ')}`);
+  const unmatched = unmatchedText(problems, named);
+  if (unmatched) said.push(unmatched);
   return said.join('; ');
 }

@@ -83,7 +83,7 @@ export function upgradeCommands(program: Command): void {
         } at a time)`,
       );
       for (const a of plan.estimateAssumes ?? []) console.log(`  assuming ${a}`);
-      if (health) console.log(baselineReport(health));
+      if (health) console.log(baselineReport(health, options.acceptUnhealthy));
     });
 
   program

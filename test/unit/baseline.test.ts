@@ -218,6 +218,19 @@ describe('the baseline of a pre-flight and how it is told', () => {
       'deployment a/b unavailable: deployment a/b 0/1 available\nexcluded by the catalogue: w-3 not Ready',
     );
   });
+
+  it('names the keys --accept-unhealthy gave that match nothing found (a typo accepts nothing)', () => {
+    const named = ['node/w-1 NotReady', 'apiserver readyz etcd'];
+    const said =
+      '--accept-unhealthy named keys the pre-flight did not find, so they accept nothing: "node/w-1 NotReady" ' +
+      '(a key is written exactly as the pre-flight lists it)';
+    assert.ok(acceptHint(result.problems ?? [], named).endsWith(`; ${said}`), acceptHint(result.problems ?? [], named));
+    assert.ok(!acceptHint(result.problems ?? [], ['apiserver readyz etcd']).includes('did not find'));
+    assert.ok(baselineReport(result, named).includes(said));
+    const started = baselineReport({ ...result, healthy: true, checks: [], problems: [] }, named.slice(0, 1));
+    assert.ok(started.includes('the upgrade would start'));
+    assert.ok(started.includes(said), started);
+  });
 });
 
 describe('Upgrade.baselined', () => {

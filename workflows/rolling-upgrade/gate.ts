@@ -23,12 +23,12 @@ export async function preflightGate(upgrade: Upgrade, cluster: string, options: 
     probes: options.probes,
     accept: acceptanceOf(options.acceptUnhealthy),
   });
+  const named = Array.isArray(options.acceptUnhealthy) ? options.acceptUnhealthy : [];
   if (upgrade.gated(result)) {
-    const named = Array.isArray(options.acceptUnhealthy) ? options.acceptUnhealthy : [];
     upgrade.baselined(baselineOf(result), named);
     return;
   }
-  const hint = acceptHint(result.problems ?? []);
+  const hint = acceptHint(result.problems ?? [], named);
   const then = hint ? `. ${hint.charAt(0).toUpperCase()}${hint.slice(1)}` : '';
   throw ApplicationFailure.nonRetryable(
     `cluster ${cluster} is unhealthy; refusing to start the upgrade: ${failedChecks(result)}${then}`,
