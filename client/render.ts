@@ -48,14 +48,18 @@ export function clusterShow(
   ]);
 }
 
-/** The last gate's checks, then each node's smoke pod (`smoke-pod/<node>`): ok, or what it showed. */
-function healthReason(upgrade: UpgradeStatus): Record<string, string> | '' {
-  const checks = [
+/**
+ * The last gate's checks, then each node's smoke pod (`smoke-pod/<node>`): ok, or what it showed and,
+ * for a smoke pod never Ready, where to look (kept after the node moved on: resumed, or aborted).
+ */
+export function healthReason(upgrade: UpgradeStatus): Record<string, string> | '' {
+  const checks: { name: string; ok: boolean; detail: string; lookAt?: string }[] = [
     ...(upgrade.lastGate?.checks ?? []),
     ...upgrade.nodes.flatMap((n) => (n.smoke ? [{ ...n.smoke, name: `smoke-pod/${n.name}` }] : [])),
   ];
   if (checks.length === 0) return '';
-  return Object.fromEntries(checks.map((c) => [c.name, c.ok ? 'ok' : c.detail]));
+  const said = (c: (typeof checks)[number]) => (c.lookAt ? `${c.detail}; look at ${c.lookAt}` : c.detail);
+  return Object.fromEntries(checks.map((c) => [c.name, c.ok ? 'ok' : said(c)]));
 }
 
 /** "ns/pod on node-1 at 03:12:09 (forceDrain by the operator)", one per line. */

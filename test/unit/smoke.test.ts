@@ -10,7 +10,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parseCatalogue } from '../../activities/catalogue/load.js';
 import { labelValue, smokePodName, smokePodSpec } from '../../activities/kube/smoke.js';
 import { lookAt, observe, observedText, tolerationsFor } from '../../activities/kube/smoke-report.js';
+import { healthReason } from '../../client/render.js';
 import { SMOKE_DEFAULTS } from '../../model/smoke.js';
+import type { UpgradeStatus } from '../../model/status.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url)), 'utf8');
 const CLUSTER = '    replace: { provider: kwok, delaySeconds: 1 }\n    probeHosts: [127.0.0.1]';
@@ -199,5 +201,30 @@ describe('what a smoke pod showed', () => {
       [],
     );
     assert.match(lookAt(exited, 'n-1', 'busybox'), /smoke\.image must run until stopped/);
+  });
+});
+
+describe('kru status: the smoke pod among the checks', () => {
+  it('says where to look for a smoke pod never Ready, after the node moved on too', () => {
+    const smoke = {
+      name: 'smoke-pod',
+      ok: false,
+      node: 'w-1',
+      detail: 'smoke pod k8s-rolling-upgrade/smoke-w-1-x on w-1 not Ready within 60 s: phase Pending',
+      lookAt: 'the pod network on w-1',
+    };
+    const ready = { name: 'smoke-pod', ok: true, node: 'w-2', detail: 'Ready after 1 s on w-2' };
+    const status = {
+      lastGate: { healthy: true, at: '2026-11-30T08:00:00.000Z', checks: [{ name: 'api', ok: true, detail: 'ok' }] },
+      nodes: [
+        { name: 'w-1', step: 'done', smoke },
+        { name: 'w-2', step: 'done', smoke: ready },
+      ],
+    } as unknown as UpgradeStatus;
+    assert.deepEqual(healthReason(status), {
+      api: 'ok',
+      'smoke-pod/w-1': `${smoke.detail}; look at the pod network on w-1`,
+      'smoke-pod/w-2': 'ok',
+    });
   });
 });
