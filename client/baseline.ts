@@ -7,11 +7,16 @@ import { acceptHint, type Baseline, type GateProblem, problemText, unmatchedText
 import type { GateResult } from '../model/kube.js';
 import { table } from './table.js';
 
+/** A node not Ready in the baseline is left alone (workflows/rolling-upgrade/state.ts `baselined`). */
+const NODE_NOT_READY = /^node\/(.+) not Ready$/;
+
 function verdict(p: GateProblem): string {
-  if (p.accepted) return 'accepted: in the baseline';
-  if (p.acceptable === 'key') return `refused; accepted only by key: --accept-unhealthy "${p.key}"`;
+  const node = NODE_NOT_READY.exec(p.key)?.[1];
+  const alone = node ? ` (${node} is then left alone at its version, not upgraded)` : '';
+  if (p.accepted) return `accepted: in the baseline${alone}`;
+  if (p.acceptable === 'key') return `refused; accepted only by key: --accept-unhealthy "${p.key}"${alone}`;
   if (p.acceptable === 'never') return 'refused; never accepted';
-  return 'refused; --accept-unhealthy accepts it';
+  return `refused; --accept-unhealthy accepts it${alone}`;
 }
 
 /**

@@ -207,12 +207,18 @@ describe('the baseline of a pre-flight and how it is told', () => {
     const report = baselineReport(result);
     assert.match(report, /pre-flight: 4 problem\(s\) already/);
     assert.match(report, /node\/w-1 not Ready .*refused; --accept-unhealthy accepts it/);
+    assert.match(report, /accepts it \(w-1 is then left alone at its version, not upgraded\)/);
     assert.match(report, /apiserver readyz etcd .*accepted only by key: --accept-unhealthy "apiserver readyz etcd"/);
     assert.match(report, /deployment a\/b unavailable .*accepted: in the baseline/);
     assert.match(report, /excluded by the catalogue \(not counted\): w-3 not Ready/);
     assert.match(report, /the upgrade would be refused \(apiserver: .*; nodes: w-1 not Ready\); to upgrade anyway/);
     const started = baselineReport({ ...result, healthy: true, checks: [], problems: [result.problems![3]!] });
     assert.match(started, /the upgrade would start with 1 accepted problem\(s\) as its baseline/);
+    const accepted = { key: 'node/w-1 not Ready', detail: 'w-1 not Ready', accepted: true as const };
+    assert.match(
+      baselineReport({ ...result, healthy: true, checks: [], problems: [accepted] }),
+      /accepted: in the baseline \(w-1 is then left alone at its version, not upgraded\)/,
+    );
     assert.equal(
       baselineText(baselineOf(result)),
       'deployment a/b unavailable: deployment a/b 0/1 available\nexcluded by the catalogue: w-3 not Ready',
