@@ -87,3 +87,23 @@ export interface SmokeCheck extends GateCheck {
   /** the check did not run: disabled for the cluster (`smoke.enabled: false`), or the node stays cordoned */
   skipped?: string;
 }
+
+/**
+ * Where to look when the smoke pod could not be run at all (`error`: the activity's failure, which
+ * names the namespace): an admission that refused the pod, the Role or namespace deploy/rbac.yaml
+ * makes, or the API server.
+ */
+export function unrunLookAt(error: string): string {
+  const where = `the smoke namespace (smoke.namespace, ${SMOKE_DEFAULTS.namespace} by default)`;
+  if (/PodSecurity|admission webhook|denied the request/i.test(error)) {
+    return (
+      `the admission of ${where}: its pod-security.kubernetes.io labels (the pod meets "restricted") ` +
+      'and any admission webhook or policy (Kyverno, Gatekeeper) that refuses the pod'
+    );
+  }
+  if (/forbidden/i.test(error)) {
+    return `deploy/rbac.yaml's Role in ${where} (pods create, get, list, delete; events list) and its RoleBinding to the worker's account`;
+  }
+  if (/does not exist/.test(error)) return `${where}: deploy/rbac.yaml creates it`;
+  return `the error: whether the worker reaches the API server, and deploy/rbac.yaml's Role in ${where}`;
+}

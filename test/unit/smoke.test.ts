@@ -11,7 +11,7 @@ import { parseCatalogue } from '../../activities/catalogue/load.js';
 import { labelValue, smokePodName, smokePodSpec } from '../../activities/kube/smoke.js';
 import { lookAt, observe, observedText, tolerationsFor } from '../../activities/kube/smoke-report.js';
 import { healthReason } from '../../client/render.js';
-import { SMOKE_DEFAULTS } from '../../model/smoke.js';
+import { SMOKE_DEFAULTS, unrunLookAt } from '../../model/smoke.js';
 import type { UpgradeStatus } from '../../model/status.js';
 
 const fixture = readFileSync(fileURLToPath(new URL('../fixtures/catalogue.yaml', import.meta.url)), 'utf8');
@@ -226,5 +226,29 @@ describe('kru status: the smoke pod among the checks', () => {
       'smoke-pod/w-1': `${smoke.detail}; look at the pod network on w-1`,
       'smoke-pod/w-2': 'ok',
     });
+  });
+});
+
+describe('a smoke pod that could not be run: where to look', () => {
+  it('names admission, the Role, the namespace or the API server, from the error', () => {
+    assert.match(
+      unrunLookAt(
+        'forbidden: cannot create pods k8s-rolling-upgrade/smoke-w-1-x: pods "smoke-w-1-x" is forbidden: violates PodSecurity "restricted:latest": seccompProfile',
+      ),
+      /^the admission of the smoke namespace .*pod-security.kubernetes.io labels .*admission webhook/,
+    );
+    assert.match(
+      unrunLookAt('admission webhook "validate.kyverno.svc" denied the request: no pause images'),
+      /^the admission of the smoke namespace/,
+    );
+    assert.match(
+      unrunLookAt('forbidden: cannot list pods in k8s-rolling-upgrade: pods is forbidden: User "x" cannot list'),
+      /^deploy\/rbac.yaml's Role in the smoke namespace .*RoleBinding/,
+    );
+    assert.match(
+      unrunLookAt('cannot create the smoke pod: namespace smoke-x does not exist (deploy/rbac.yaml creates it)'),
+      /^the smoke namespace \(smoke.namespace, k8s-rolling-upgrade by default\): deploy\/rbac.yaml creates it$/,
+    );
+    assert.match(unrunLookAt('connect ECONNREFUSED 10.0.0.1:6443'), /^the error: whether the worker reaches/);
   });
 });

@@ -9,7 +9,7 @@
 import { ActivityCancellationType, CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { Failure } from '../../model/errors.js';
-import type { SmokeCheck } from '../../model/smoke.js';
+import { type SmokeCheck, unrunLookAt } from '../../model/smoke.js';
 import type { NodeReport } from '../../model/status.js';
 import { failureType, rootCause } from '../cause.js';
 import type { Orders } from './orders.js';
@@ -57,9 +57,7 @@ export async function smokeTest(
         ok: false,
         node,
         detail: `smoke pod on ${node} ${message}`,
-        lookAt: orders.aborted
-          ? undefined
-          : "the error: whether the worker reaches the API server, and deploy/rbac.yaml's Role and namespace for the smoke pod",
+        lookAt: orders.aborted ? undefined : unrunLookAt(rootCause(err)),
       };
     }
     if (result.ok || orders.aborted) return result;
