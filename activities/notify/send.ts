@@ -31,9 +31,13 @@ export function resolveUrl(hook: Webhook, env: NodeJS.ProcessEnv = process.env):
   } catch {
     parsed = undefined;
   }
+  const from = hook.urlFrom ? `the value of ${hook.urlFrom}` : 'its url with the variables expanded';
   if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
-    const from = hook.urlFrom ? `the value of ${hook.urlFrom}` : 'its url with the variables expanded';
     throw new Error(`${from} is not an http:// or https:// URL`);
+  }
+  // fetch refuses them with the whole URL in its message, which would reach logs and history
+  if (parsed.username || parsed.password) {
+    throw new Error(`${from} has credentials (user:password@) in it, which are not sent: put a token in its path`);
   }
   return url;
 }
@@ -47,6 +51,15 @@ export function webhookLabel(index: number, hook: Webhook, url?: string): string
     // named by its variable
   }
   return `webhook ${index + 1} (${where}, ${hook.format})`;
+}
+
+/** `text` with the URL (and its path, where secrets such as a Slack token live) left out. */
+function withoutUrl(text: string, url: string): string {
+  const { pathname, search } = new URL(url);
+  let out = text.split(url).join('<the webhook URL>');
+  for (const secret of [pathname + search, pathname].filter((p) => p.length > 1))
+    out = out.split(secret).join('<path>');
+  return out;
 }
 
 /** Statuses worth another attempt: the receiver is busy or broken for now. */
@@ -81,9 +94,11 @@ export async function sendNotification(
     const why = timeout.aborted
       ? `no answer within ${timeoutMs / 1000} s`
       : String((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
-    throw ApplicationFailure.retryable(`${label}: ${why}`, WEBHOOK_FAILED);
+    throw ApplicationFailure.retryable(`${label}: ${withoutUrl(why, url)}`, WEBHOOK_FAILED);
   }
-  await response.arrayBuffer().catch(() => undefined); // the connection goes back to the pool
+  // Only the status counts: the body is not read (a receiver answering with an endless or huge body
+  // would hold the attempt until its timeout and fill the worker's memory meanwhile).
+  await response.body?.cancel().catch(() => undefined);
   if (response.ok) return `${label}: HTTP ${response.status}`;
   const message = `${label} answered HTTP ${response.status}${response.status >= 300 && response.status < 400 ? ' (a redirect: give the final URL)' : ''}`;
   if (!RETRYABLE(response.status)) throw ApplicationFailure.nonRetryable(message, WEBHOOK_FAILED);

@@ -146,6 +146,16 @@ describe('sending, classified for retries', () => {
         if (status === 429) res.setHeader('retry-after', '3');
         if (status === 302) res.setHeader('location', 'http://elsewhere.example/');
         if (status === 999) return; // never answers
+        if (status === 299) {
+          // 200 with a body that never ends: written as fast as the client takes it
+          res.writeHead(200);
+          const chunk = Buffer.alloc(1 << 20, 'x');
+          const more = () => {
+            while (!res.destroyed && res.write(chunk));
+            if (!res.destroyed) res.once('drain', more);
+          };
+          return more();
+        }
         res.writeHead(status).end();
       });
     });
@@ -173,6 +183,31 @@ describe('sending, classified for retries', () => {
   it('posts the body and takes any 2xx', async () => {
     assert.equal(await send(204), `webhook 1 (${url.slice(7)}, json): HTTP 204`);
     assert.deepEqual(got.at(-1), { path: '/204', body: jsonBody(blocked) });
+  });
+
+  it('takes the status without reading the body (an endless body neither holds the attempt nor fills memory)', async () => {
+    const started = Date.now();
+    assert.equal(await send(299, 5_000), `webhook 1 (${url.slice(7)}, json): HTTP 200`);
+    assert.ok(Date.now() - started < 2_000, `answered after ${Date.now() - started} ms`);
+  });
+
+  it('refuses a URL with credentials in it, naming neither them nor the URL', async () => {
+    const withCredentials = `http://hook-user:s3cr3t@${url.slice(7)}/tok3n`;
+    assert.throws(
+      () => resolveUrl({ urlFrom: 'HOOK', format: 'json' }, { HOOK: withCredentials }),
+      /the value of HOOK has credentials \(user:password@\) in it/,
+    );
+    await assert.rejects(
+      sendNotification({ urlFrom: 'HOOK', format: 'json' }, 0, blocked, {
+        timeoutMs: 500,
+        env: { HOOK: withCredentials },
+      }),
+      (err: ApplicationFailure) => {
+        assert.ok(err.nonRetryable);
+        for (const secret of ['s3cr3t', 'hook-user', 'tok3n']) assert.ok(!err.message.includes(secret), err.message);
+        return true;
+      },
+    );
   });
 
   it('retries 5xx, 408, 429 (after Retry-After) and no answer; not other 4xx or a redirect', async () => {
