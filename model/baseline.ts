@@ -125,7 +125,8 @@ export function judge(
     if (acceptable === 'never' || touched) {
       fresh.push(named ? `${detail} (upgraded: it must be healthy whatever it was before the upgrade)` : detail);
     } else if (before) {
-      if (short !== undefined && before.short !== undefined && short > before.short) {
+      // short of pods now but not before (a budget the disruption controller had not yet observed): worse
+      if (short !== undefined && (before.short === undefined || short > before.short)) {
         fresh.push(`${detail} (worse than before the upgrade: ${before.detail})`);
       } else {
         problem.accepted = true;

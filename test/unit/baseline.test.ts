@@ -130,6 +130,22 @@ describe('judge: later gates against the baseline', () => {
     assert.equal(judge([deployment('default', 'web', 2, 3)], 'ok', { accept }).ok, true);
   });
 
+  it('fails on a budget short of pods that the baseline had only as not yet observed', () => {
+    const key = 'budget default/web';
+    const before = { key, detail: 'default/web not yet observed by the disruption controller' };
+    const now = { key, detail: 'default/web has 0 healthy, needs 2', short: 2, object: 'budget/default/web' };
+    const j = judge([now], 'all satisfied', { accept: { baseline: [before] } });
+    assert.equal(j.ok, false);
+    assert.equal(
+      j.detail,
+      'default/web has 0 healthy, needs 2 (worse than before the upgrade: default/web not yet observed by the disruption controller)',
+    );
+    assert.equal(
+      judge([{ ...now, short: undefined, detail: before.detail }], 'ok', { accept: { baseline: [before] } }).ok,
+      true,
+    );
+  });
+
   it('fails on an upgraded node whatever the baseline says of it', () => {
     const j = judge([notReady('w-1')], 'all Ready', { accept, upgraded: ['w-1'] });
     assert.equal(j.ok, false);
