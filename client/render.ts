@@ -49,8 +49,9 @@ export function clusterShow(
 }
 
 /**
- * The last gate's checks, then each node's smoke pod (`smoke-pod/<node>`): ok, or what it showed and,
- * for a smoke pod never Ready, where to look (kept after the node moved on: resumed, or aborted).
+ * The last gate's checks, then each node's smoke pod (`smoke-pod/<node>`), each with what it observed
+ * ("ok: all Ready", "ok: Ready after 2 s on w-1"); a failed one with what it showed and, for a smoke
+ * pod never Ready, where to look (kept after the node moved on: resumed, or aborted).
  */
 export function healthReason(upgrade: UpgradeStatus): Record<string, string> | '' {
   const checks: { name: string; ok: boolean; detail: string; lookAt?: string }[] = [
@@ -59,7 +60,8 @@ export function healthReason(upgrade: UpgradeStatus): Record<string, string> | '
   ];
   if (checks.length === 0) return '';
   const said = (c: (typeof checks)[number]) => (c.lookAt ? `${c.detail}; look at ${c.lookAt}` : c.detail);
-  return Object.fromEntries(checks.map((c) => [c.name, c.ok ? 'ok' : said(c)]));
+  const ok = (c: (typeof checks)[number]) => (c.detail && c.detail !== 'ok' ? `ok: ${c.detail}` : 'ok');
+  return Object.fromEntries(checks.map((c) => [c.name, c.ok ? ok(c) : said(c)]));
 }
 
 /** "ns/pod on node-1 at 03:12:09 (forceDrain by the operator)", one per line. */

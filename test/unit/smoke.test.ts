@@ -205,7 +205,7 @@ describe('what a smoke pod showed', () => {
 });
 
 describe('kru status: the smoke pod among the checks', () => {
-  it('says where to look for a smoke pod never Ready, after the node moved on too', () => {
+  it('lists what each check observed, and where to look for a smoke pod never Ready (after the node moved on too)', () => {
     const smoke = {
       name: 'smoke-pod',
       ok: false,
@@ -215,7 +215,14 @@ describe('kru status: the smoke pod among the checks', () => {
     };
     const ready = { name: 'smoke-pod', ok: true, node: 'w-2', detail: 'Ready after 1 s on w-2' };
     const status = {
-      lastGate: { healthy: true, at: '2026-11-30T08:00:00.000Z', checks: [{ name: 'api', ok: true, detail: 'ok' }] },
+      lastGate: {
+        healthy: true,
+        at: '2026-11-30T08:00:00.000Z',
+        checks: [
+          { name: 'api', ok: true, detail: 'ok' },
+          { name: 'nodes', ok: true, detail: 'all Ready' },
+        ],
+      },
       nodes: [
         { name: 'w-1', step: 'done', smoke },
         { name: 'w-2', step: 'done', smoke: ready },
@@ -223,8 +230,9 @@ describe('kru status: the smoke pod among the checks', () => {
     } as unknown as UpgradeStatus;
     assert.deepEqual(healthReason(status), {
       api: 'ok',
+      nodes: 'ok: all Ready',
       'smoke-pod/w-1': `${smoke.detail}; look at the pod network on w-1`,
-      'smoke-pod/w-2': 'ok',
+      'smoke-pod/w-2': 'ok: Ready after 1 s on w-2',
     });
   });
 });
