@@ -25,9 +25,14 @@ const gauge = (m: { name: string; help: string }) => metricMeter.createGauge(m.n
 
 /**
  * Wraps an upgrade's status listener: after each transition the node counts, the blocked nodes and the
- * phase gauges are set when they changed, and an upgrade that ends is counted once by outcome.
+ * phase gauges are set when they changed, and an upgrade that ends is counted once by outcome. A start
+ * `refused` because another upgrade holds the cluster's lock is no upgrade of the cluster: it is not
+ * counted, and its phase gauges end at 0 (the upgrade that holds the lock is the one running).
  */
-export function measured(show: (status: UpgradeStatus) => void): (status: UpgradeStatus) => void {
+export function measured(
+  show: (status: UpgradeStatus) => void,
+  refused: () => boolean = () => false,
+): (status: UpgradeStatus) => void {
   let last = '';
   let lastPhase: Phase | undefined;
   return (status) => {
@@ -39,13 +44,15 @@ export function measured(show: (status: UpgradeStatus) => void): (status: Upgrad
     if (now === last) return;
     if (workflowInfo().unsafe.isReplaying) return; // nothing is emitted: set them all after the replay
     const endedNow = ENDED.includes(status.phase) && lastPhase !== status.phase;
+    const lockedOut = endedNow && refused();
     last = now;
     lastPhase = status.phase;
     gauge(METRICS.nodesUpgraded).set(status.done, tags);
     gauge(METRICS.nodesRemaining).set(status.remaining, tags);
     for (const step of ['blocked', 'replace-failed']) gauge(METRICS.nodesBlocked).set(blocked(step), { ...tags, step });
-    for (const phase of PHASES) gauge(METRICS.phase).set(phase === status.phase ? 1 : 0, { ...tags, phase });
-    if (endedNow) {
+    for (const phase of PHASES)
+      gauge(METRICS.phase).set(phase === status.phase && !lockedOut ? 1 : 0, { ...tags, phase });
+    if (endedNow && !lockedOut) {
       const m = METRICS.upgradesEnded;
       metricMeter.createCounter(m.name, undefined, m.help).add(1, { cluster: status.cluster, outcome: status.phase });
     }

@@ -5,11 +5,18 @@
  * and at the end all delivered, once; none sent for a cluster whose webhooks want nothing.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import type { NodeEventRequest } from '../../activities/kube/events.js';
+import { Failure } from '../../model/errors.js';
+import { METRICS } from '../../model/metrics.js';
 import { type Notification, NOTIFY_EVENTS, type NotifyEvent } from '../../model/notify.js';
 import type { UpgradeStatus } from '../../model/status.js';
+import { prometheusMetrics } from '../../worker/metrics.js';
+import { quietRuntime } from '../../worker/worker.js';
+import { failureType } from '../../workflows/cause.js';
 import { mockWorld } from '../support/mock-activities.js';
 import { closeHarness, harness, type Harness, uniqueQueue, until } from '../support/temporal.js';
 
@@ -17,8 +24,15 @@ const world = mockWorld(['cp-0'], ['w-0', 'w-1'], 0, { gateFailsFrom: 2 }); // t
 const sent: Notification[] = [];
 const events: NodeEventRequest[] = [];
 let wanted: NotifyEvent[] = [...NOTIFY_EVENTS];
+/** the upgrade holding the cluster's lock, if another one does */
+let holder: string | undefined;
 const activities: Partial<Activities> = {
   ...world.activities,
+  acquireCluster: async (input) => {
+    if (holder)
+      throw ApplicationFailure.nonRetryable(`cluster c is being upgraded by ${holder}`, Failure.ClusterLocked);
+    return await world.activities.acquireCluster!(input);
+  },
   webhooks: async () => (wanted.length > 0 ? [{ index: 0, label: 'webhook 1 (test, json)', events: wanted }] : []),
   sendWebhook: async ({ notification }) => {
     sent.push(notification);
@@ -30,8 +44,19 @@ const activities: Partial<Activities> = {
   },
 };
 
+/** The worker's metrics, as Prometheus scrapes them (the Runtime's exporter on a free port). */
+let scrape: () => Promise<string>;
+
 let h: Harness;
 before(async () => {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  quietRuntime('WARN', { metrics: prometheusMetrics(`127.0.0.1:${port}`) });
+  scrape = async () => await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   h = await harness(activities, 'notify');
 });
 after(async () => await closeHarness(h));
@@ -40,6 +65,7 @@ beforeEach(() => {
   sent.length = 0;
   events.length = 0;
   wanted = [...NOTIFY_EVENTS];
+  holder = undefined;
 });
 
 async function start(extra: Record<string, unknown> = {}) {
@@ -115,6 +141,30 @@ describe('what the upgrade tells', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     assert.deepEqual(sent.map((n) => n.event).sort(), ['completed', 'started']);
     assert.equal(sent.find((n) => n.event === 'completed')?.message, '3 node(s) upgraded to v1.12.7');
+  });
+
+  it('a start refused because another upgrade holds the lock: no failed told or counted', async () => {
+    world.heal();
+    holder = 'upgrade-c-holder';
+    const handle = await start();
+    await assert.rejects(handle.result(), (err: unknown) => failureType(err) === Failure.ClusterLocked);
+    await new Promise((r) => setTimeout(r, 2_000)); // a notification's child would have run by now
+    assert.deepEqual(
+      sent.map((n) => n.event),
+      [],
+      'the cluster is being upgraded: no "failed" for the start it refused',
+    );
+    const lines = (await scrape()).split('\n');
+    const series = (name: string, ...labels: string[]) =>
+      lines.filter((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
+    assert.deepEqual(series(METRICS.upgradesEnded.name, 'cluster="c"', 'outcome="failed"'), [], 'no failed upgrade');
+    const phases = series(METRICS.phase.name, `upgrade_id="${handle.workflowId}"`);
+    assert.ok(phases.length > 0, 'its phase gauges were set');
+    assert.deepEqual(
+      phases.filter((l) => !l.endsWith(' 0')),
+      [],
+      'a refused start is in no phase',
+    );
   });
 
   it('starts nothing for a cluster whose webhooks want none of it', async () => {

@@ -28,7 +28,7 @@ import { DESCRIPTIONS, status } from '../control.js';
 import { checkRequest } from '../input.js';
 import { parseWindows } from '../window.js';
 import { preflight, quick } from './activities.js';
-import { rootCause } from '../cause.js';
+import { failureType, rootCause } from '../cause.js';
 import { NodeChildren } from './children.js';
 import { display } from './display.js';
 import { gateOrPause, preflightGate } from './gate.js';
@@ -60,7 +60,9 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
   }
   const { request, options } = checked;
   const notifier = new Notifier(() => upgrade.view(), request.cluster, workflowInfo().firstExecutionRunId);
-  upgrade.showTo(notifier.watching(logged(measured(display()))));
+  // refused because another upgrade holds the cluster's lock: that one runs, this one neither failed nor ran
+  let lockedOut = false;
+  upgrade.showTo(notifier.watching(logged(measured(display(), () => lockedOut))));
   const children = new NodeChildren(upgrade, request.cluster, options, workflowInfo().firstExecutionRunId);
   handleMessages(upgrade, children);
   // A cancellation (Web UI, `temporal workflow cancel`) is an abort, wherever it finds the upgrade.
@@ -95,10 +97,12 @@ export async function rollingUpgrade(input: UpgradeRequest, carried?: Carried): 
     try {
       valid = await checks(upgrade, request, options, record);
     } catch (err) {
+      lockedOut = failureType(err) === Failure.ClusterLocked;
       upgrade.fail(rootCause(err));
       // a lock not let go here is the entity's to clear once this workflow has ended
       await CancellationScope.nonCancellable(() => record.release()).catch(() => undefined);
-      await notifier.ended();
+      // the webhooks hear of the upgrade that holds the lock, not that the cluster's upgrade failed
+      if (!lockedOut) await notifier.ended();
       throw err;
     }
     upgrade.start();
