@@ -21,6 +21,7 @@ import type { Activities } from '../../activities/index.js';
 import { Failure } from '../../model/errors.js';
 import type { Acquired, ClusterEntityInput, HeldBefore, Holder, HolderRef } from '../../model/lock.js';
 import { holderAdvice, holderText } from '../../model/lock.js';
+import { autoUpgrade } from '../versioning.js';
 import { checkAcquire, checkInput, checkPatch } from './checks.js';
 import { showState } from './display.js';
 import { acquire, DESCRIPTIONS, patch, record, release, settle, state } from './messages.js';
@@ -156,9 +157,5 @@ export async function clusterRecord(input: ClusterEntityInput): Promise<never> {
 }
 
 // Runs for ever: each workflow task goes to the current worker build when Worker Versioning is on
-// (its code must stay replay-compatible with the histories of the builds before). A worker without a
-// deployment (its build id alone is not one) may not name a behaviour at all: the server refuses the task.
-setWorkflowOptions(
-  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}),
-  clusterRecord,
-);
+// (its code must stay replay-compatible with the histories of the builds before).
+setWorkflowOptions(autoUpgrade, clusterRecord);

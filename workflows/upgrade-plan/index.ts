@@ -12,6 +12,7 @@ import { acceptanceOf } from '../../model/baseline.js';
 import type { GateResult } from '../../model/kube.js';
 import type { UpgradePlan, UpgradeRequest, ValidatedUpgrade } from '../../model/upgrade.js';
 import { checkRequest } from '../input.js';
+import { autoUpgrade } from '../versioning.js';
 
 export { recoverCluster } from './recover.js';
 
@@ -59,5 +60,5 @@ const PLAN_HEALTH_SECONDS = 10;
 
 // Seconds long and read-only: on a versioned worker they follow the current build rather than keep an
 // old one from draining (README, Worker versioning). The upgrade and its node children stay PINNED.
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, upgradeCheck);
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, upgradePlan);
+setWorkflowOptions(autoUpgrade, upgradeCheck);
+setWorkflowOptions(autoUpgrade, upgradePlan);
