@@ -4,8 +4,9 @@
  * Replaced, Uncordoned, Restored, GateFailed, each with the upgrade id and versions in its message.
  *
  * One Event per upgrade, node and reason (a deterministic name): a step that happens again (a drain
- * retried) raises its count and lastTimestamp, as the kubelet's aggregation does. Each write carries the
- * key of the activity that made it, so a retried activity does not count twice. Events are legacy
+ * retried) raises its count and lastTimestamp, as the kubelet's aggregation does. The workflow says which
+ * time it tells the step (`occurrence`) and the write sets that count, so a retried activity does not
+ * count twice and the Event is never read: the role needs only events create and patch. Events are legacy
  * core/v1 Events in `default` (where Kubernetes keeps the events of cluster-scoped objects), with
  * eventTime set for their order to the millisecond. Writing one is best effort: the caller logs a
  * failure and the upgrade goes on.
@@ -61,6 +62,8 @@ export interface NodeEventRequest {
   upgradeRun?: string;
   fromVersion?: string;
   toVersion?: string;
+  /** the how-many-th time the upgrade tells this reason on this node: the Event's count (1 when absent) */
+  occurrence?: number;
 }
 
 export type NodeEventWritten = { event: string; count: number } | { failed: string };
@@ -85,8 +88,9 @@ export function nodeEventMessage(req: NodeEventRequest): string {
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /**
- * Writes (or counts again) the Event of `req` on its Node. `emission` identifies this write (the
- * activity's run and id): an Event already written by it is left as it is.
+ * Writes the Event of `req` on its Node, or (its `occurrence` after the first) counts it again: its count
+ * set to the occurrence by a merge patch, which a repeated write repeats without counting twice.
+ * `emission` (the activity's run and id) is kept in an annotation: which write was the last.
  */
 export async function writeNodeEvent(
   kube: Kube,
@@ -96,6 +100,7 @@ export async function writeNodeEvent(
 ): Promise<{ event: string; count: number }> {
   const name = nodeEventName(req);
   const message = nodeEventMessage(req);
+  const count = Math.max(1, Math.floor(req.occurrence ?? 1));
   let uid: string | undefined;
   try {
     uid = (await kube.core.readNode({ name: req.node })).metadata?.uid;
@@ -106,33 +111,23 @@ export async function writeNodeEvent(
     try {
       await kube.core.createNamespacedEvent({
         namespace: EVENT_NAMESPACE,
-        body: newEvent(name, req, message, uid, emission, now),
+        body: newEvent(name, req, message, uid, emission, now, count),
       });
-      return { event: name, count: 1 };
+      return { event: name, count };
     } catch (err) {
       if (statusCode(err) !== 409) throw err;
     }
-    let existing: CoreV1Event;
-    try {
-      existing = await kube.core.readNamespacedEvent({ name, namespace: EVENT_NAMESPACE });
-    } catch (err) {
-      if (statusCode(err) === 404 && attempt < 3) continue; // expired in between: create it again
-      throw err;
-    }
-    const count = existing.count ?? 1;
-    if (existing.metadata.annotations?.[EVENT_EMISSION] === emission) return { event: name, count };
     try {
       const patch = {
-        metadata: { resourceVersion: existing.metadata.resourceVersion, annotations: { [EVENT_EMISSION]: emission } },
-        count: count + 1,
+        metadata: { annotations: { [EVENT_EMISSION]: emission } },
+        count,
         lastTimestamp: now.toISOString(),
         message,
       };
       await kube.core.patchNamespacedEvent({ name, namespace: EVENT_NAMESPACE, body: patch }, MERGE);
-      return { event: name, count: count + 1 };
+      return { event: name, count };
     } catch (err) {
-      // another write got in first (resourceVersion changed): read it again
-      if (statusCode(err) !== 409 || attempt >= 3) throw err;
+      if (statusCode(err) !== 404 || attempt >= 3) throw err; // expired in between: create it again
     }
   }
 }
@@ -144,6 +139,7 @@ function newEvent(
   uid: string | undefined,
   emission: string,
   now: Date,
+  count: number,
 ): CoreV1Event {
   return {
     apiVersion: 'v1',
@@ -161,7 +157,7 @@ function newEvent(
     message,
     type: req.warning || WARNINGS.includes(req.reason) ? 'Warning' : 'Normal',
     action: ACTION[req.reason],
-    count: 1,
+    count,
     firstTimestamp: now,
     lastTimestamp: now,
     eventTime: new V1MicroTime(now.getTime()),
@@ -175,7 +171,7 @@ function newEvent(
 export function nodeEventFailure(err: unknown, req: NodeEventRequest): string {
   const why =
     statusCode(err) === 403
-      ? `the worker's role may not write Events in namespace ${EVENT_NAMESPACE} (deploy/rbac.yaml: events create, get, patch): ${apiMessage(err)}`
+      ? `the worker's role may not write Events in namespace ${EVENT_NAMESPACE} (deploy/rbac.yaml: events create, patch): ${apiMessage(err)}`
       : apiMessage(err);
   return `could not write the ${req.reason} Event of node ${req.node}: ${why}`;
 }

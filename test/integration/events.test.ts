@@ -1,8 +1,8 @@
 /**
  * Writing a Node Event against the real API server: the first write creates it (uid, times, reporter),
  * the same write again (a retried activity) changes nothing, another write of the same step counts it
- * (count and lastTimestamp by a patch), an Event on a node that no longer exists is still written, and
- * a role without `events` is named in the failure.
+ * (count and lastTimestamp by a patch; under the shipped role too, which cannot read Events), an Event
+ * on a node that no longer exists is still written, and a role without `events` is named in the failure.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +19,7 @@ import {
   writeNodeEvent,
 } from '../../activities/kube/events.js';
 import { clusterOptions } from '../../localcluster/cluster.js';
-import { roleWithout, serviceAccountKubeconfig } from '../support/serviceaccount.js';
+import { RBAC, roleWithout, serviceAccountKubeconfig } from '../support/serviceaccount.js';
 import { kube, WORKERS } from './support.js';
 
 const request = (extra: Partial<NodeEventRequest> = {}): NodeEventRequest => ({
@@ -53,7 +53,7 @@ describe('writeNodeEvent', () => {
     assert.deepEqual(again, { event: first.event, count: 1 }, 'the retried write is not counted');
     const next = await writeNodeEvent(
       k,
-      { ...req, detail: 'draining: deleting its pods (forced)' },
+      { ...req, detail: 'draining: deleting its pods (forced)', occurrence: 2 },
       'run-1/7',
       new Date('2026-11-30T03:01:00.000Z'),
     );
@@ -63,6 +63,21 @@ describe('writeNodeEvent', () => {
     assert.equal(new Date(String(e.lastTimestamp)).toISOString(), '2026-11-30T03:01:00.000Z');
     assert.equal(new Date(String(e.firstTimestamp)).toISOString(), '2026-11-30T03:00:00.000Z');
     assert.match(e.message ?? '', /^draining: deleting its pods \(forced\)/);
+  });
+
+  it('counts a repeated step under the shipped role, which has events create and patch only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-ru-events-'));
+    const { path } = serviceAccountKubeconfig(clusterOptions(), 'k8s-rolling-upgrade', RBAC, dir);
+    const config = new KubeConfig();
+    config.loadFromFile(path);
+    const shipped = { ...kube(), config, core: config.makeApiClient(CoreV1Api) };
+    const req = request({ reason: 'DrainBlocked' });
+    const first = await writeNodeEvent(shipped, req, 'run-4/3');
+    assert.deepEqual(await writeNodeEvent(shipped, req, 'run-4/3'), first, 'a retried write is not counted');
+    assert.deepEqual(await writeNodeEvent(shipped, { ...req, occurrence: 2 }, 'run-4/9'), { ...first, count: 2 });
+    const e = await kube().core.readNamespacedEvent({ name: first.event, namespace: EVENT_NAMESPACE });
+    assert.equal(e.count, 2);
+    assert.equal(e.type, 'Warning');
   });
 
   it('writes the Event of a node that is gone, without a uid', async () => {
@@ -88,7 +103,7 @@ describe('writeNodeEvent', () => {
     assert.match(
       nodeEventFailure(err, req),
       new RegExp(
-        `^could not write the Cordoned Event of node ${req.node}: the worker's role may not write Events in namespace default \\(deploy/rbac.yaml: events create, get, patch\\): events is forbidden: User "system:serviceaccount:kube-system:${account}" cannot create resource "events"`,
+        `^could not write the Cordoned Event of node ${req.node}: the worker's role may not write Events in namespace default \\(deploy/rbac.yaml: events create, patch\\): events is forbidden: User "system:serviceaccount:kube-system:${account}" cannot create resource "events"`,
       ),
     );
   });

@@ -25,6 +25,8 @@ export async function nodeEvent(cluster: string, request: NodeEventRequest): Pro
 export class NodeStory {
   /** the node's kubelet version before the upgrade (known once it is read) */
   fromVersion?: string;
+  /** how many times each "node reason" was told: the Event's count */
+  private readonly told: Record<string, number> = {};
 
   constructor(
     private readonly upgrade: {
@@ -43,10 +45,12 @@ export class NodeStory {
     { warning = false, node = this.upgrade.node } = {},
   ): Promise<void> {
     const { cluster, toVersion, upgradeId, upgradeRun } = this.upgrade;
+    const occurrence = (this.told[`${node} ${reason}`] = (this.told[`${node} ${reason}`] ?? 0) + 1);
     await nodeEvent(cluster, {
       node,
       reason,
       detail,
+      occurrence,
       ...(warning ? { warning } : {}),
       upgradeId,
       ...(upgradeRun ? { upgradeRun } : {}),

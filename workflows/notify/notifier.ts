@@ -39,6 +39,8 @@ export class Notifier {
   private seq = 0;
   /** nodes whose drain is blocked now (told once per block) */
   private blocked: string[] = [];
+  /** GateFailed Events told per node in this run: each one's count */
+  private readonly gateEvents: Record<string, number> = {};
 
   constructor(
     private readonly view: () => UpgradeStatus,
@@ -146,10 +148,12 @@ export class Notifier {
     this.send('gate-failed', message, { after: what, nodes, checks: failingChecks(result) });
     const s = this.view();
     for (const node of nodes) {
+      this.gateEvents[node] = (this.gateEvents[node] ?? 0) + 1;
       await nodeEvent(this.cluster, {
         node,
         reason: 'GateFailed',
         detail: message,
+        occurrence: this.gateEvents[node],
         upgradeId: s.workflowId,
         upgradeRun: this.upgradeRun,
         ...(s.fromVersion ? { fromVersion: s.fromVersion } : {}),
