@@ -78,8 +78,17 @@ export const loggingInterceptor: ActivityInterceptorsFactory = (ctx) => ({
   },
 });
 
+/** An error as its name, message, failure type and cause (the SDK's "Activity task failed" says why there). */
 function plain(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) {
+    const { type } = value as { type?: unknown };
+    return {
+      name: value.name,
+      message: value.message,
+      ...(typeof type === 'string' ? { type } : {}),
+      ...(value.cause !== undefined ? { cause: value.cause } : {}),
+    };
+  }
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
@@ -102,9 +111,13 @@ export function jsonLine(
     step: text(step) ?? scope.step ?? stepOf(text(meta.activityType)) ?? null,
   };
   learn(subject.upgradeId ?? undefined, subject.cluster ?? undefined);
-  return JSON.stringify({ time: time.toISOString(), level, message, ...subject, ...rest }, (_k, v: unknown) =>
-    plain(v),
-  );
+  const head = { time: time.toISOString(), level, message, ...subject };
+  try {
+    return JSON.stringify({ ...head, ...rest }, (_k, v: unknown) => plain(v));
+  } catch (err) {
+    // attributes that cannot be written (a circular object): the line without them, and why
+    return JSON.stringify({ ...head, attributesLeftOut: String(err) });
+  }
 }
 
 /** The Runtime logger's output function for `format` (text: the SDK's own format). */

@@ -71,6 +71,26 @@ describe('JSON log lines', () => {
     assert.deepEqual(line.error, { name: 'Error', message: 'refused' });
   });
 
+  it("give an error's failure type and cause (why an activity or a workflow task failed)", () => {
+    const locked = Object.assign(new Error('cluster c is being upgraded by upgrade-x'), { type: 'ClusterLocked' });
+    const line = parse(
+      jsonLine('WARN', 'Workflow failed', { error: new Error('Activity task failed', { cause: locked }) }),
+    );
+    assert.deepEqual(line.error, {
+      name: 'Error',
+      message: 'Activity task failed',
+      cause: { name: 'Error', message: 'cluster c is being upgraded by upgrade-x', type: 'ClusterLocked' },
+    });
+    const circular: Record<string, unknown> = { a: 1 };
+    circular.self = circular;
+    const kept = parse(jsonLine('INFO', 'a line with a circular attribute', { upgradeId: 'u', circular }));
+    assert.deepEqual(
+      [kept.message, kept.upgradeId, kept.circular],
+      ['a line with a circular attribute', 'u', undefined],
+    );
+    assert.match(String(kept.attributesLeftOut), /circular/);
+  });
+
   it('name the cluster of an upgrade once a line of it named the cluster', () => {
     jsonLine('INFO', 'upgrade of c1: validating', { cluster: 'c1', upgradeId: 'upgrade-b', step: 'validating' });
     const later = parse(jsonLine('DEBUG', 'Workflow completed', { workflowId: 'upgrade-b/node-2' }));
