@@ -90,19 +90,20 @@ export interface SmokeCheck extends GateCheck {
 
 /**
  * Where to look when the smoke pod could not be run at all (`error`: the activity's failure, which
- * names the namespace): an admission that refused the pod, the Role or namespace deploy/rbac.yaml
- * makes, or the API server.
+ * names the namespace): the Role or namespace deploy/rbac.yaml makes, an admission that refused the
+ * pod (Pod Security, a webhook or policy, a ResourceQuota or LimitRange), or the API server.
  */
 export function unrunLookAt(error: string): string {
   const where = `the smoke namespace (smoke.namespace, ${SMOKE_DEFAULTS.namespace} by default)`;
-  if (/PodSecurity|admission webhook|denied the request/i.test(error)) {
+  const role = `deploy/rbac.yaml's Role in ${where} (pods create, get, list, delete; events list) and its RoleBinding to the worker's account`;
+  // the authorizer's refusal: `User "system:serviceaccount:…" cannot create resource "pods"`
+  if (/cannot \w+ resource/.test(error)) return role;
+  if (/forbidden|denied the request|violates/i.test(error)) {
     return (
-      `the admission of ${where}: its pod-security.kubernetes.io labels (the pod meets "restricted") ` +
-      'and any admission webhook or policy (Kyverno, Gatekeeper) that refuses the pod'
+      `the admission of ${where}: its pod-security.kubernetes.io labels (the pod meets "restricted"), any ` +
+      'admission webhook or policy (Kyverno, Gatekeeper), its ResourceQuota and LimitRange (the pod asks 1m CPU, ' +
+      `8Mi; limits 100m, 32Mi); or, if the error says the worker may not act, ${role}`
     );
-  }
-  if (/forbidden/i.test(error)) {
-    return `deploy/rbac.yaml's Role in ${where} (pods create, get, list, delete; events list) and its RoleBinding to the worker's account`;
   }
   if (/does not exist/.test(error)) return `${where}: deploy/rbac.yaml creates it`;
   return `the error: whether the worker reaches the API server, and deploy/rbac.yaml's Role in ${where}`;

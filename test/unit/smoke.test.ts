@@ -250,8 +250,16 @@ describe('a smoke pod that could not be run: where to look', () => {
       /^the admission of the smoke namespace/,
     );
     assert.match(
-      unrunLookAt('forbidden: cannot list pods in k8s-rolling-upgrade: pods is forbidden: User "x" cannot list'),
+      unrunLookAt(
+        'forbidden: cannot list pods in k8s-rolling-upgrade: pods is forbidden: User "system:serviceaccount:kube-system:k8s-rolling-upgrade" cannot list resource "pods" in API group "" in the namespace "k8s-rolling-upgrade"',
+      ),
       /^deploy\/rbac.yaml's Role in the smoke namespace .*RoleBinding/,
+    );
+    assert.match(
+      unrunLookAt(
+        'forbidden: cannot create pods k8s-rolling-upgrade/smoke-w-1-x: pods "smoke-w-1-x" is forbidden: minimum memory usage per Container is 64Mi, but request is 8Mi',
+      ),
+      /^the admission of the smoke namespace .*ResourceQuota and LimitRange/,
     );
     assert.match(
       unrunLookAt('cannot create the smoke pod: namespace smoke-x does not exist (deploy/rbac.yaml creates it)'),
