@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -31,7 +32,8 @@ import {
   until,
 } from './support.js';
 
-const PORTS = { json: 37080, slack: 37081, failing: 37082, silent: 37083 };
+/** Each receiver's port, as the system picks it when it listens (test runs side by side never collide). */
+const PORTS = { json: 0, slack: 0, failing: 0, silent: 0 };
 const TOKEN = 's3cr3t-json-token-h8';
 const SLACK_SECRET = 's3cr3t-slack-path-h8';
 
@@ -53,7 +55,8 @@ async function receiver(name: keyof typeof PORTS, answer: 200 | 500 | 'never'): 
       if (answer !== 'never') res.writeHead(answer).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(PORTS[name], '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  PORTS[name] = (server.address() as AddressInfo).port;
   servers.push(server);
 }
 
