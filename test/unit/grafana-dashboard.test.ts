@@ -104,6 +104,30 @@ describe('the Grafana dashboard', () => {
     );
   });
 
+  it("reads each upgrade's gauges once, whichever workers export them (max or min by upgrade_id first)", () => {
+    // A worker exports the gauges of the upgrades it ran; after a hand-over two workers export the same
+    // upgrade's series, which a sum would count twice.
+    const perUpgrade = new Set(
+      ALL_METRICS.filter((m) => m.kind === 'gauge' && m.labels.includes('upgrade_id')).map((m) => m.name),
+    );
+    const wrong: string[] = [];
+    for (const { panel, expr } of expressions) {
+      const text = withoutVariables(expr);
+      parser.parse(text).iterate({
+        enter: (node) => {
+          if (node.name !== 'VectorSelector') return;
+          const name = node.node.getChild('Identifier');
+          if (!name || !perUpgrade.has(text.slice(name.from, name.to))) return;
+          let outer = node.node.parent;
+          while (outer && outer.name !== 'AggregateExpr') outer = outer.parent;
+          const head = outer ? text.slice(outer.from, outer.to) : '';
+          if (!/^(max|min) by \([^)]*\bupgrade_id\b[^)]*\)/.test(head)) wrong.push(`${panel}: ${expr}`);
+        },
+      });
+    }
+    assert.deepEqual(wrong, []);
+  });
+
   it('takes its cluster list from a metric the worker exports', () => {
     const variable = dashboard.templating.list.find((v) => v.name === 'cluster');
     const query = typeof variable?.query === 'string' ? variable.query : variable?.query?.query;
