@@ -5,7 +5,9 @@
  * roles bind (asked with `kubectl auth can-i` as that account); the catalogue, kubeconfig and Temporal
  * TLS paths point at files the mounts provide, in variables the worker reads; the probes ask the
  * worker's health port; the pod outlives the worker's shutdown grace; it runs non-root on a read-only
- * root with a writable state dir; its resources are sized.
+ * root with a writable state dir; its resources are sized. The Deployment is one worker build's (Worker
+ * Versioning): its name, pod labels, image tag and K8S_RU_BUILD_ID carry the build, its selector only
+ * that build's pods, so the next build's copy is applied beside it, not rolled over it.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -56,6 +58,10 @@ interface Volume {
   secret?: { secretName: string; defaultMode?: number };
   emptyDir?: object;
 }
+interface Labelled {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: { selector: { matchLabels: Record<string, string> } };
+}
 interface PodSpec {
   serviceAccountName: string;
   terminationGracePeriodSeconds: number;
@@ -68,6 +74,7 @@ const rbac = parseAllDocuments(readFileSync(RBAC, 'utf8')).map((d) => d.toJS() a
 let accepted: Manifest[] = [];
 let pod: PodSpec;
 let worker: Container;
+let podLabels: Record<string, string> = {};
 
 const env = (name: string) => worker.env.find((e) => e.name === name)?.value;
 /** The volume mounted over `path`, and the path inside it. */
@@ -89,6 +96,7 @@ before(() => {
     (Manifest & { spec: { replicas: number; template: { spec: PodSpec } } }) | undefined;
   assert.ok(deployment, 'no Deployment in deploy/worker.yaml');
   pod = deployment.spec.template.spec;
+  podLabels = (deployment.spec.template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {};
   const first = pod.containers[0];
   assert.ok(first, 'the Deployment has no container');
   worker = first;
@@ -223,5 +231,59 @@ describe('deploy/worker.yaml', () => {
     assert.ok(mib(worker.resources.requests.memory) >= 297, 'the memory request is below the measured peak');
     assert.ok(mib(worker.resources.limits.memory) >= mib(worker.resources.requests.memory) * 1.25, 'no headroom');
     assert.ok(worker.resources.requests.cpu, 'no CPU request');
+  });
+});
+
+describe('deploy/worker.yaml, one Deployment per worker build', () => {
+  const BUILD_LABEL = 'app.kubernetes.io/version';
+  const labelled = (kind: string) => accepted.find((m) => m.kind === kind) as (Manifest & Labelled) | undefined;
+
+  it('names the build in the Deployment, its pods, its selector, its image and its Temporal version', () => {
+    const deployment = labelled('Deployment')!;
+    const build = podLabels[BUILD_LABEL];
+    assert.ok(build, `the pods have no ${BUILD_LABEL} label (the worker build)`);
+    assert.equal(deployment.spec.selector.matchLabels[BUILD_LABEL], build, "the selector takes every build's pods");
+    assert.ok(
+      deployment.metadata.name.endsWith(`-${build}`),
+      `${deployment.metadata.name} does not name build ${build}`,
+    );
+    assert.equal(
+      (worker as Container & { image: string }).image.split(':').at(-1),
+      build,
+      'the image tag is not the build',
+    );
+    assert.equal(
+      env('K8S_RU_BUILD_ID'),
+      build,
+      'the worker runs as another Temporal version than its Deployment names',
+    );
+    assert.ok(env('K8S_RU_DEPLOYMENT_NAME'), 'K8S_RU_DEPLOYMENT_NAME is not set');
+    // the budget counts the workers of every build (two builds run side by side during a roll-out)
+    const budget = labelled('PodDisruptionBudget')!;
+    assert.equal(budget.spec.selector.matchLabels[BUILD_LABEL], undefined, 'the budget counts one build only');
+    for (const [k, v] of Object.entries(budget.spec.selector.matchLabels)) assert.equal(podLabels[k], v);
+  });
+
+  it("is applied beside the next build's copy: the server takes both, and neither selects the other's pods", () => {
+    const build = podLabels[BUILD_LABEL]!;
+    const next = `${build}-next`;
+    const text = readFileSync(WORKER, 'utf8');
+    const copy = text
+      .replaceAll(`k8s-rolling-upgrade-worker-${build}`, `k8s-rolling-upgrade-worker-${next}`)
+      .replaceAll(`${BUILD_LABEL}: ${build}`, `${BUILD_LABEL}: ${next}`)
+      .replaceAll(`k8s-rolling-upgrade-worker:${build}`, `k8s-rolling-upgrade-worker:${next}`)
+      .replaceAll(`{ name: K8S_RU_BUILD_ID, value: ${build} }`, `{ name: K8S_RU_BUILD_ID, value: ${next} }`);
+    const out = kubectl(cluster, ['apply', '--dry-run=server', '-f', '-', '-o', 'json'], copy);
+    const parsed = JSON.parse(out) as Manifest & { items?: Manifest[] };
+    const second = (parsed.items ?? [parsed]).find((m) => m.kind === 'Deployment') as Manifest &
+      Labelled & { spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
+    assert.equal(second.metadata.name, `k8s-rolling-upgrade-worker-${next}`, 'the copy is the same Deployment');
+    const first = labelled('Deployment')!;
+    const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    assert.ok(!selects(first.spec.selector.matchLabels, second.spec.template.metadata.labels));
+    assert.ok(!selects(second.spec.selector.matchLabels, podLabels));
+    const secondEnv = second.spec.template.spec.containers[0]!.env;
+    assert.equal(secondEnv.find((e) => e.name === 'K8S_RU_BUILD_ID')?.value, next);
   });
 });
