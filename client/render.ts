@@ -1,5 +1,7 @@
 /** How the CLI shows an upgrade: `openstack coe cluster show`-style fields and a node table. */
 import type { Cluster, ClusterTemplate } from '../model/catalogue.js';
+import type { Holder } from '../model/lock.js';
+import { holderText } from '../model/lock.js';
 import type { ClusterRecord } from '../model/record.js';
 import type { ForcedDeletion, NodeProgress, UpgradeStatus } from '../model/status.js';
 import { unreachableText } from '../workflows/rolling-upgrade/status.js';
@@ -11,6 +13,7 @@ export function clusterShow(
   template: ClusterTemplate,
   record: ClusterRecord,
   upgrade?: UpgradeStatus,
+  lock?: { holder?: Holder },
 ): string {
   const running = upgrade && !['completed', 'aborted', 'failed'].includes(upgrade.phase);
   const status = running ? upgrade.clusterStatus : record.status;
@@ -40,6 +43,7 @@ export function clusterShow(
         : '',
     ],
     ['health_status_reason', upgrade ? healthReason(upgrade) : ''],
+    ['lock', lock ? lockText(lock.holder) : ''],
     ['baseline', baselineText(upgrade ? upgrade.baseline : record.baseline)],
     ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
     ['forced_deletions', forced(upgrade?.forcedDeletions ?? record.forced_deletions ?? [])],
@@ -62,6 +66,14 @@ export function healthReason(upgrade: UpgradeStatus): Record<string, string> | '
   const said = (c: (typeof checks)[number]) => (c.lookAt ? `${c.detail}; look at ${c.lookAt}` : c.detail);
   const ok = (c: (typeof checks)[number]) => (c.detail && c.detail !== 'ok' ? `ok: ${c.detail}` : 'ok');
   return Object.fromEntries(checks.map((c) => [c.name, c.ok ? ok(c) : said(c)]));
+}
+
+/**
+ * Who holds the cluster's upgrade lock (the entity's answer, a holder whose workflow ended cleared):
+ * the workflow a new start is refused for, or `free`.
+ */
+export function lockText(holder: Holder | undefined): string {
+  return holder ? `held by ${holderText(holder)}` : 'free';
 }
 
 /** "ns/pod on node-1 at 03:12:09 (forceDrain by the operator)", one per line. */

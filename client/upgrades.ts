@@ -78,19 +78,19 @@ export const planUpgrade = (c: Client, request: UpgradeRequest, taskQueue = DEFA
   );
 
 /**
- * The clusters' records, in the order asked, from their entities in Temporal (workflows/cluster/): a
- * query each, the catalogue's record for a cluster no upgrade touched yet. An entity whose lock's holder
+ * The clusters' records and locks, in the order asked, from their entities in Temporal
+ * (workflows/cluster/): a query each, the catalogue's record for a cluster no upgrade touched yet. An entity whose lock's holder
  * has ended (terminated) is asked to settle first, so the record says how it ended.
  */
-export async function clusterRecords(
+export async function clusterStates(
   c: Client,
   catalogue: Catalogue,
   clusters: string[],
   taskQueue = DEFAULT_TASK_QUEUE,
-): Promise<ClusterRecord[]> {
+): Promise<ClusterState[]> {
   const read = async (name: string) => {
     const declared = declaredRecord(catalogue, findCluster(catalogue, name));
-    return (await clusterEntity(c, taskQueue, () => declared).settled()).record;
+    return await clusterEntity(c, taskQueue, () => declared).settled();
   };
   return await Promise.all(
     clusters.map(async (name) => {
@@ -115,6 +115,16 @@ export async function clusterRecords(
       }
     }),
   );
+}
+
+/** The clusters' records (their entities' answers). */
+export async function clusterRecords(
+  c: Client,
+  catalogue: Catalogue,
+  clusters: string[],
+  taskQueue = DEFAULT_TASK_QUEUE,
+): Promise<ClusterRecord[]> {
+  return (await clusterStates(c, catalogue, clusters, taskQueue)).map((s) => s.record);
 }
 
 /** How long the CLI waits for a cluster's record. */

@@ -8,7 +8,7 @@ import { baselineReport } from '../baseline.js';
 import { blockedReport, clusterShow, nodeTable } from '../render.js';
 import { table } from '../table.js';
 import { cliContext } from '../context.js';
-import { clusterRecords, planUpgrade, queryStatus, runningUpgrade, startUpgrade } from '../upgrades.js';
+import { clusterStates, planUpgrade, queryStatus, runningUpgrade, startUpgrade } from '../upgrades.js';
 import { watch } from '../watch.js';
 import { checkRequest } from '../../workflows/input.js';
 import { optionFlags, requestFrom, type StartFlags } from '../options.js';
@@ -94,11 +94,12 @@ export function upgradeCommands(program: Command): void {
       const cat = cli.catalogue();
       const cluster = findCluster(cat, name);
       const c = await cli.client();
-      const [record] = await clusterRecords(c, cat, [cluster.name], cli.taskQueue());
-      if (!record) throw new Error(`no record of cluster ${cluster.name} came back from Temporal`);
+      const [state] = await clusterStates(c, cat, [cluster.name], cli.taskQueue());
+      if (!state) throw new Error(`no record of cluster ${cluster.name} came back from Temporal`);
+      const { record } = state;
       // The upgrade the record names, else the latest one Temporal lists for the cluster.
       const upgrade = await queryStatus(c, cluster.name, record.workflow_id);
-      console.log(clusterShow(cluster, findTemplate(cat, record.template), record, upgrade));
+      console.log(clusterShow(cluster, findTemplate(cat, record.template), record, upgrade, state));
       if (upgrade) {
         console.log(nodeTable(upgrade.nodes));
         const blocked = blockedReport(upgrade);
