@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { runSmokePod, SMOKE_NODE_LABEL, smokePodName, smokePodSpec } from '../../activities/kube/smoke.js';
+import { tolerationsFor } from '../../activities/kube/smoke-report.js';
 import { Failure } from '../../model/errors.js';
 import { SMOKE_DEFAULTS } from '../../model/smoke.js';
 import { hooks, kube, waitFor, WORKERS } from './support.js';
@@ -111,10 +112,13 @@ describe('the smoke pod activity', () => {
       heartbeat() {},
       sleep: async () => {
         // this attempt was given up for dead: the next one deleted its pod and runs its own
+        // (tolerating the node's taints as the activity's pod does: a NoExecute one would evict it)
+        const taints = (await kube().core.readNode({ name: node })).spec?.taints;
+        const body = smokePodSpec(name, req, settings, tolerationsFor(taints));
         await kube().core.deleteNamespacedPod({ namespace: NAMESPACE, name, gracePeriodSeconds: 0 });
         const made = await waitFor("the later attempt's pod", 10_000, () =>
           kube()
-            .core.createNamespacedPod({ namespace: NAMESPACE, body: smokePodSpec(name, req, settings, []) })
+            .core.createNamespacedPod({ namespace: NAMESPACE, body })
             .catch(() => undefined),
         );
         later = made.metadata?.uid;
