@@ -81,7 +81,10 @@ export interface DrainResult {
 export interface GateCheck {
   name: string;
   ok: boolean;
+  /** what the check observed */
   detail: string;
+  /** a failed check: where the operator looks next (commands, logs) */
+  lookAt?: string;
 }
 
 export interface GateResult {

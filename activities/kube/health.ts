@@ -14,6 +14,7 @@ import { type Probe, probeChecks } from '../probe.js';
 import { apiServerHealth } from './apiserver.js';
 import { apiMessage, type Kube } from './client.js';
 import { budgetProblems, conditionFindings, controlPlaneProblems, nodeProblems, workloadProblems } from './findings.js';
+import { lookAtFor } from './look-at.js';
 import { abortable } from './raw.js';
 
 export interface GateRequest {
@@ -112,7 +113,12 @@ export async function gate(kube: Kube, req: GateRequest, ctx: GateContext): Prom
   const rules = { accept: req.accept, exclusions: readExclusions(ctx), upgraded: req.upgradedNodes ?? [] };
   const judged: Judge = (name, findings, ok) => {
     const j = judge(findings, ok, rules);
-    return { check: { name, ok: j.ok, detail: j.detail }, problems: j.problems, excluded: j.excluded };
+    const lookAt = j.ok ? undefined : lookAtFor(name);
+    return {
+      check: { name, ok: j.ok, detail: j.detail, ...(lookAt ? { lookAt } : {}) },
+      problems: j.problems,
+      excluded: j.excluded,
+    };
   };
   const result = (all: Judged[]): GateResult => ({
     healthy: all.every((j) => j.check.ok),

@@ -93,7 +93,10 @@ describe('the scheduler and the controller-manager', () => {
       /^kube-scheduler has not renewed its leader Lease for \d+ s \(lease 15 s, held by /,
     );
     assert.doesNotMatch(check?.detail ?? '', /kube-controller-manager/, 'only the stopped component is named');
-    assert.match(paused.pausedReason ?? '', /health gate failed after .*control-plane: kube-scheduler has not renewed/);
+    assert.match(
+      paused.pausedReason ?? '',
+      /health gate failed after .*control-plane: kube-scheduler has not renewed.*look at .*kube-system get lease/,
+    );
 
     // The new scheduler takes the Lease over once its predecessor's has run out; the gate waits for it.
     await handle.signal('resume');

@@ -8,6 +8,8 @@ import type { V1Node, V1NodeCondition } from '@kubernetes/client-node';
 import { failedHealthChecks } from '../../activities/kube/apiserver.js';
 import { conditionProblems } from '../../activities/kube/conditions.js';
 import { LEASE_SLACK_SECONDS, type LeaseSpec, leaseProblem } from '../../activities/kube/control-plane.js';
+import { lookAtFor } from '../../activities/kube/look-at.js';
+import { failedChecks } from '../../workflows/rolling-upgrade/status.js';
 
 describe('failedHealthChecks', () => {
   it('names every failing check of a verbose answer, etcd included, and nothing that passes', () => {
@@ -94,5 +96,36 @@ describe('conditionProblems', () => {
     assert.deepEqual(conditionProblems(nodes, ['minion-3']), []);
     assert.deepEqual(conditionProblems(nodes, []), []);
     assert.deepEqual(conditionProblems(nodes, ['minion-2']), ['minion-2 DiskPressure: nodefs available 5%']);
+  });
+});
+
+describe('where to look when a check fails', () => {
+  it('names a place to look for every check the gate makes, a probe by its URL', () => {
+    for (const name of ['api', 'apiserver', 'control-plane', 'nodes', 'node-conditions', 'workloads', 'budgets']) {
+      assert.ok((lookAtFor(name) ?? '').length > 20, `${name} has a hint`);
+    }
+    assert.match(
+      lookAtFor('probe https://app.example.com/healthz') ?? '',
+      /curl -v https:\/\/app\.example\.com\/healthz/,
+    );
+    assert.equal(lookAtFor('no-such-check'), undefined);
+  });
+
+  it('puts the hint of each failed check into the pause and refusal text', () => {
+    const text = failedChecks({
+      healthy: false,
+      at: '2026-11-30T00:00:00Z',
+      checks: [
+        { name: 'api', ok: true, detail: 'ok' },
+        {
+          name: 'budgets',
+          ok: false,
+          detail: 'budget default/web has 1 healthy, needs 2',
+          lookAt: lookAtFor('budgets'),
+        },
+      ],
+    });
+    assert.match(text, /^budgets: budget default\/web has 1 healthy, needs 2 \(look at `kubectl -n NS get pdb NAME/);
+    assert.ok(!text.includes('api'), 'a passing check is not listed');
   });
 });

@@ -58,6 +58,9 @@ describe('gateUntilHealthy', () => {
       ],
     );
     assert.ok(beats.length >= 2, `heartbeats at ${beats.join(', ')} ms`);
+    // each failed check says where to look next
+    assert.match(result.checks[0]?.lookAt ?? '', /kubeconfig.*kube-apiserver's process and log/);
+    assert.match(result.checks[1]?.lookAt ?? '', /readyz\?verbose.*etcd/);
   });
 
   it('ends a longer gate at its own deadline', async () => {

@@ -58,7 +58,7 @@ export function clusterStatusOf(phase: Phase, started: boolean): UpgradeStatus['
 export function failedChecks(gate: GateResult | undefined): string {
   return (gate?.checks ?? [])
     .filter((c) => !c.ok)
-    .map((c) => `${c.name}: ${c.detail}`)
+    .map((c) => `${c.name}: ${c.detail}${c.lookAt ? ` (look at ${c.lookAt})` : ''}`)
     .join('; ');
 }
 
