@@ -36,11 +36,39 @@ async function unlessMissing<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** The entity's state: its last run's, or the declared record's when it never ran. */
+/**
+ * The entity's state: its last run's, or the declared record's when it never ran. A query is answered
+ * by a worker on the entity's task queue, its last run's too when it has ended: when none answers, the
+ * error names that queue and what to do.
+ */
 export async function readState(client: Client, declared: ClusterRecord): Promise<ClusterState> {
   const handle = client.workflow.getHandle(entityId(declared.cluster));
-  const state = await unlessMissing(handle.query<ClusterState>('state'));
+  let state: ClusterState | undefined;
+  try {
+    state = await unlessMissing(handle.query<ClusterState>('state'));
+  } catch (err) {
+    throw await unanswered(client, declared.cluster, err);
+  }
   return state ?? { cluster: declared.cluster, record: declared, history: [] };
+}
+
+/** Why the entity's state could not be read, naming its task queue (the describe needs no worker). */
+async function unanswered(client: Client, cluster: string, err: unknown): Promise<Error> {
+  const id = entityId(cluster);
+  const d = await client.workflow
+    .getHandle(id)
+    .describe()
+    .catch(() => undefined);
+  if (!d) return err as Error;
+  const why = `no worker answered for the state of cluster ${cluster}'s entity (${id}) on its task queue ${d.taskQueue}: ${(err as Error).message}`;
+  return new Error(
+    d.status.name === 'RUNNING'
+      ? `${why}. The entity runs on the task queue of the worker that first needed it: run a worker on ${d.taskQueue}`
+      : `${why}. The entity has ended (${d.status.name}) and only a worker on ${d.taskQueue} can read its last state: ` +
+          `run one there until the entity runs again (the next upgrade or recover starts it on its worker's queue), ` +
+          `or start it afresh from the catalogue's record, its lock and history lost: temporal workflow delete --workflow-id ${id}`,
+    { cause: err },
+  );
 }
 
 const statusOf = (d: WorkflowExecutionDescription): HolderState => ({
