@@ -5,10 +5,9 @@
  * workflow can hold the lock: the direct tests use stand-ins (entities of clusters that do not exist).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -16,10 +15,9 @@ import { loadCatalogue } from '../../activities/catalogue/load.js';
 import { declaredRecord } from '../../activities/catalogue/declared.js';
 import { recordActivities } from '../../activities/record/activities.js';
 import { Failure } from '../../model/errors.js';
-import { type ClusterState, ENTITY_WORKFLOW, entityId, type HolderRef } from '../../model/lock.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import { WORKFLOWS_PATH } from '../../worker/worker.js';
-import { forgetEntities } from '../support/cluster-entity.js';
+import { entityDriver, forgetEntities, refusal } from '../support/cluster-entity.js';
 import { mockWorld } from '../support/mock-activities.js';
 import { devServer, uniqueQueue, until } from '../support/temporal.js';
 
@@ -54,54 +52,14 @@ after(async () => {
 });
 beforeEach(async () => await forgetEntities(env.client, [CLUSTER]));
 
-const entity = () => env.client.workflow.getHandle(entityId(CLUSTER));
-const state = () => entity().query<ClusterState>('state');
-
-/** A running workflow to hold the lock: an entity of a cluster that does not exist. */
-async function standIn(): Promise<HolderRef> {
-  const name = `stand-in-${randomUUID().slice(0, 8)}`;
-  const record = {
-    cluster: name,
-    status: 'CREATE_COMPLETE' as const,
-    status_reason: '',
-    template: 't',
-    coe_version: '',
-    updated_at: '',
-  };
-  const h = await env.client.workflow.start(ENTITY_WORKFLOW, {
-    taskQueue,
-    workflowId: name,
-    args: [{ cluster: name, record }],
-  });
-  return { workflowId: name, runChain: h.firstExecutionRunId };
-}
-
+const driver = () => entityDriver(env.client, taskQueue, () => declaredRecord(catalogue(), catalogue().clusters[0]!));
+const entity = () => driver().handle();
+const state = () => driver().state();
+/** A running workflow to hold the lock. */
+const standIn = () => driver().standIn();
 /** An update to the cluster's entity, started (as the activities start it) when it does not run. */
-async function send<T>(update: string, arg: unknown, maxHistoryEvents?: number): Promise<T> {
-  const record = declaredRecord(catalogue(), catalogue().clusters[0]!);
-  const start = new WithStartWorkflowOperation(ENTITY_WORKFLOW, {
-    workflowId: entityId(CLUSTER),
-    taskQueue,
-    args: [{ cluster: CLUSTER, record, maxHistoryEvents }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-  });
-  return (await env.client.workflow.executeUpdateWithStart(update, {
-    args: [arg],
-    startWorkflowOperation: start,
-  })) as T;
-}
-
-/** The entity's refusal: its message. */
-async function refusal(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
-    assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
-    return err.cause;
-  }
-  assert.fail('the update should have been refused');
-}
+const send = <T>(update: string, arg: unknown, maxHistoryEvents?: number) =>
+  driver().send<T>(update, arg, maxHistoryEvents);
 
 describe('the cluster entity', () => {
   it('of two concurrent acquires grants exactly one; the other is refused naming the holder', async () => {
@@ -166,13 +124,7 @@ describe('the cluster entity', () => {
     await refusal(send('acquire', { holder: b, purpose: 'upgrade' }));
     await env.client.workflow.getHandle(a.workflowId).terminate('lost');
     // while it was found running a moment ago the validator refuses on sight; then it is looked at again
-    let granted: { record: { status: string; status_reason: string }; lost?: { outcome?: string } } | undefined;
-    for (let i = 0; i < 30 && !granted; i++) {
-      granted = await send<typeof granted>('acquire', { holder: b, purpose: 'recover' }).catch(async () => {
-        await new Promise((r) => setTimeout(r, 1000));
-        return undefined;
-      });
-    }
+    const granted = await driver().takeOver(b, 'recover');
     assert.ok(granted, 'the lock went to the next one');
     assert.equal(granted.lost?.outcome, 'TERMINATED');
     assert.equal(granted.record.status, 'UPDATE_FAILED');
