@@ -8,6 +8,16 @@ export const quick = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
 });
 
+/**
+ * The record's last write, which also lets go of the lock: retried until the entity takes it (a
+ * refusal, such as another holder, is not retried), so an upgrade that ended is never reported failed,
+ * nor its cluster left locked, because the entity did not answer for a while.
+ */
+export const lasting = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+
 /** The pre-flight plan: a refusal should come fast, so fewer tries. */
 export const preflight = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -10,7 +10,7 @@ import type { HolderRef, RecordPatch } from '../../model/lock.js';
 import type { UpgradeStatus } from '../../model/status.js';
 import type { ValidatedUpgrade } from '../../model/upgrade.js';
 import { sameVersion } from '../../model/versions.js';
-import { quick } from './activities.js';
+import { lasting, quick } from './activities.js';
 
 type Patch = RecordPatch;
 
@@ -55,7 +55,7 @@ export class RecordWriter {
 
   /** The last write: the record says how the upgrade ended, and the lock is free. */
   private async end(patch: Patch): Promise<void> {
-    await quick.releaseCluster({
+    await lasting.releaseCluster({
       cluster: this.cluster,
       holder: this.holder,
       patch: { workflow_id: this.workflowId, ...patch },
