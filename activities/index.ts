@@ -60,8 +60,8 @@ export function createActivities({ catalogue, kube: kubeFor, temporal, stateDir 
         sleep,
         heartbeat: beat,
         signal: Context.current().cancellationSignal,
-        exclusions: () => findCluster(catalogue(), input.cluster).health?.exclude,
         probeHosts: () => findCluster(catalogue(), input.cluster).probeHosts ?? [],
+        exclusions: () => findCluster(catalogue(), input.cluster).health?.exclude,
       });
       countGateFailures(input.cluster, result);
       return result;

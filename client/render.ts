@@ -44,10 +44,10 @@ export function clusterShow(
     ],
     ['health_status_reason', upgrade ? healthReason(upgrade) : ''],
     ['lock', lock ? lockText(lock.holder) : ''],
-    ['baseline', baselineText(upgrade ? upgrade.baseline : record.baseline)],
     ['faults', upgrade?.errors.length ? upgrade.errors.join('; ') : ''],
     ['forced_deletions', forced(upgrade?.forcedDeletions ?? record.forced_deletions ?? [])],
     ['left_cordoned', (running ? [] : (record.left_cordoned ?? [])).join(', ')],
+    ['baseline', baselineText(upgrade ? upgrade.baseline : record.baseline)],
     ['rejected_messages', upgrade?.rejected.length ? upgrade.rejected.join('; ') : ''],
   ]);
 }

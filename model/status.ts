@@ -101,13 +101,13 @@ export interface UpgradeStatus {
   done: number;
   remaining: number;
   lastGate?: GateResult;
+  /** what the pre-flight found unhealthy and the operator accepted (set once it passed) */
+  baseline?: Baseline;
   errors: string[];
   warnings: string[];
   /** operator messages refused as malformed (a signal cannot be refused to its sender), newest last */
   rejected: string[];
   /** every pod deleted rather than evicted during this upgrade, node by node */
-  /** what the pre-flight found unhealthy and the operator accepted (set once it passed) */
-  baseline?: Baseline;
   forcedDeletions: ForcedDeletion[];
   /** set while activities fail to reach the cluster's API server */
   unreachable?: Unreachable;

@@ -329,14 +329,14 @@ export class Upgrade {
     return this.d.nodes.filter((n) => n.step === 'done').map((n) => n.replacedBy ?? n.name);
   }
 
-  /** The `status` query's answer. */
-  view(): UpgradeStatus {
-    return statusOf(this.d);
-  }
-
   /** What the pre-flight found unhealthy and the operator accepted (none before it passed). */
   get baseline(): Baseline | undefined {
     return this.d.baseline;
+  }
+
+  /** The `status` query's answer. */
+  view(): UpgradeStatus {
+    return statusOf(this.d);
   }
 
   private setStep(name: string, step: NodeProgress['step']): void {
