@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
+import { historiesText } from '../support/histories.js';
 import { DateTime } from 'luxon';
 import type { JsonNotification, SlackNotification } from '../../activities/notify/payload.js';
 import type { UpgradeStatus } from '../../model/status.js';
@@ -103,27 +103,6 @@ beforeEach(async () => {
   await freshCluster();
   for (const list of Object.values(arrived)) list.length = 0;
 });
-
-/** The upgrade's history and its children's (notifications included), payloads decoded, as one text. */
-async function historiesText(client: Client, workflowId: string): Promise<string> {
-  const ids = [workflowId];
-  const parts: string[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    const events = (await client.workflow.getHandle(ids[i] ?? '').fetchHistory()).events ?? [];
-    for (const e of events) {
-      const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
-      if (child) ids.push(child);
-    }
-    parts.push(
-      JSON.stringify(events, (_k, v: unknown) =>
-        v instanceof Uint8Array || (typeof v === 'object' && v !== null && (v as { type?: string }).type === 'Buffer')
-          ? Buffer.from(v as Uint8Array).toString('utf8')
-          : v,
-      ),
-    );
-  }
-  return parts.join('\n');
-}
 
 async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

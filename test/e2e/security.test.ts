@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
+import { historiesText } from '../support/histories.js';
 import { forgetClients } from '../support/temporal.js';
 import { recentLogs } from '../../worker/worker.js';
 import { RBAC, roleWithout, serviceAccountKubeconfig } from '../support/serviceaccount.js';
@@ -39,27 +39,6 @@ function useKubeconfig(kubeconfig: string) {
   );
   process.env.K8S_RU_CATALOGUE = catalogue;
   forgetClients();
-}
-
-/** Every event of the upgrade and of its children, payloads decoded, as one text. */
-async function historiesText(client: Client, workflowId: string): Promise<string> {
-  const ids = [workflowId];
-  const parts: string[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    const events = (await client.workflow.getHandle(ids[i] ?? '').fetchHistory()).events ?? [];
-    for (const e of events) {
-      const child = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
-      if (child) ids.push(child);
-    }
-    parts.push(
-      JSON.stringify(events, (_k, v: unknown) =>
-        v instanceof Uint8Array || (typeof v === 'object' && v !== null && (v as { type?: string }).type === 'Buffer')
-          ? Buffer.from(v as Uint8Array).toString('utf8')
-          : v,
-      ),
-    );
-  }
-  return parts.join('\n');
 }
 
 before(async () => {
