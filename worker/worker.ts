@@ -125,7 +125,8 @@ export async function createWorker(o: WorkerOptions) {
     }),
     interceptors: {
       activity: [loggingInterceptor, traces.activity, reachInterceptor],
-      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+      // a bundle made ahead has them inside (bundleWorkflows, npm run bundle): only a start-time bundle takes them here
+      ...(o.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
     },
     sinks: traces.sinks,
     shutdownGraceTime: (o.shutdownGraceSeconds ?? 0) * 1000,
