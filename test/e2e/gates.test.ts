@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { type GateRequest, gateUntilHealthy } from '../../activities/kube/health.js';
+import { lookAtFor } from '../../activities/kube/look-at.js';
 import { kubectl, startComponent, stopComponent } from '../../localcluster/cluster.js';
 import { Failure } from '../../model/errors.js';
 import type { GateResult } from '../../model/kube.js';
@@ -171,6 +172,7 @@ describe('node conditions', () => {
       name: 'node-conditions',
       ok: false,
       detail: `${WORKER} MemoryPressure: memory available 90Mi < threshold 100Mi`,
+      lookAt: lookAtFor('node-conditions'),
     });
     const still = kubectl(cluster, [
       'get',
