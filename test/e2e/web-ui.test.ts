@@ -123,7 +123,7 @@ describe('the Temporal Web UI of the dev server', () => {
     assert.match(running.current, /k8s-upgrade-test: v1\.11\.9 → v1\.12\.7 — phase upgrading/);
     assert.match(
       running.current,
-      /node \d of 6 k8s-upgrade-test-zcuuaiib6nqt-\w+-\d: (cordon|drain|replace|wait-ready|uncordon|gate)/,
+      /node \d of 6 k8s-upgrade-test-zcuuaiib6nqt-\w+-\d: (cordon|drain|replace|wait-ready|uncordon|smoke|gate)/,
     );
 
     // Pause from the UI: the signal list carries each signal's description.
